@@ -1,0 +1,179 @@
+// liqsim._core.Engine: the C++ Exchange with batch entry points (GIL released) and zero-copy
+// event drains. Unit conversion and friendly argument handling live in liqsim/exchange.py.
+#include <pybind11/numpy.h>
+#include <pybind11/stl.h>
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "bindings.hpp"
+#include "liqsim/exchange.hpp"
+
+namespace py = pybind11;
+
+namespace liqsim::py_bindings {
+
+namespace {
+
+template <class T>
+using carray = py::array_t<T, py::array::c_style>;
+
+template <class T>
+const T* column(const carray<T>& a, std::size_t n, const char* name) {
+  if (a.ndim() != 1 || static_cast<std::size_t>(a.shape(0)) != n)
+    fail(ErrorKind::InvalidOrder, std::string(name) + " must be a 1-d array of length " +
+                                      std::to_string(n));
+  return a.data();
+}
+
+py::array take_events(Exchange& ex) {
+  auto events = std::make_unique<std::vector<Event>>(ex.log().take());
+  const auto n = static_cast<py::ssize_t>(events->size());
+  const Event* data = events->data();
+  py::capsule owner(events.get(), [](void* p) {
+    std::unique_ptr<std::vector<Event>>(static_cast<std::vector<Event>*>(p));
+  });
+  events.release();  // now owned by the capsule
+  return py::array_t<Event>({n}, {static_cast<py::ssize_t>(sizeof(Event))}, data, owner);
+}
+
+py::object price_or_none(const OrderBook& b, Side s) {
+  if (b.empty(s)) return py::none();
+  return py::int_(b.best(s).price);
+}
+
+py::object qty_or_none(const OrderBook& b, Side s) {
+  if (b.empty(s)) return py::none();
+  return py::int_(b.best(s).qty);
+}
+
+py::tuple depth(const Exchange& ex, InstrumentId inst, std::size_t n) {
+  const OrderBook& b = ex.book(inst);
+  py::list out;
+  for (Side s : {Side::Buy, Side::Sell}) {
+    const std::size_t k = std::min(n, b.level_count(s));
+    carray<Price> price(static_cast<py::ssize_t>(k));
+    carray<Qty> qty(static_cast<py::ssize_t>(k));
+    carray<std::int64_t> count(static_cast<py::ssize_t>(k));
+    for (std::size_t i = 0; i < k; ++i) {
+      const Level& lv = b.level(s, i);
+      price.mutable_at(i) = lv.price;
+      qty.mutable_at(i) = lv.qty;
+      count.mutable_at(i) = lv.count;
+    }
+    out.append(price);
+    out.append(qty);
+    out.append(count);
+  }
+  return py::tuple(out);
+}
+
+}  // namespace
+
+void bind_exchange(py::module_& m) {
+  py::class_<Exchange>(m, "Engine", "The C++ exchange (ticks, lots, ns; see liqsim.Exchange).")
+      .def(py::init<>())
+      .def(
+          "add_instrument",
+          [](Exchange& ex, const std::string& symbol, int stp, std::int64_t band_ppm) {
+            if (stp < 0 || stp > 2) fail(ErrorKind::InvalidConfig, "stp code must be 0..2");
+            return ex.add_instrument(InstrumentSpec{symbol, static_cast<Stp>(stp), band_ppm});
+          },
+          py::arg("symbol"), py::arg("stp"), py::arg("market_band_ppm"))
+      .def("add_account", &Exchange::add_account)
+      .def("add_accounts", &Exchange::add_accounts, py::arg("n"))
+      .def(
+          "submit",
+          [](Exchange& ex, InstrumentId inst, AccountId account, OrderId id, int side, int kind,
+             Price price, Qty qty, bool reduce_only, Timestamp ts) {
+            if (kind < 0 || kind > 255) fail(ErrorKind::InvalidOrder, "kind must be 0..4");
+            if (side != 1 && side != -1)
+              fail(ErrorKind::InvalidOrder, "side must be +1 or -1, got " + std::to_string(side));
+            ex.submit(NewOrder{inst, account, id, static_cast<Side>(side),
+                               static_cast<Kind>(kind), price, qty, reduce_only, ts});
+          },
+          py::arg("instrument"), py::arg("account"), py::arg("order_id"), py::arg("side"),
+          py::arg("kind"), py::arg("price"), py::arg("qty"), py::arg("reduce_only"),
+          py::arg("ts"))
+      .def("cancel", &Exchange::cancel, py::arg("order_id"), py::arg("ts"))
+      .def("amend", &Exchange::amend, py::arg("order_id"), py::arg("price"), py::arg("qty"),
+           py::arg("ts"))
+      .def(
+          "run_batch",
+          [](Exchange& ex, const carray<std::uint8_t>& cmd, const carray<InstrumentId>& inst,
+             const carray<OrderId>& order_id, const carray<AccountId>& account,
+             const carray<std::int8_t>& side, const carray<std::uint8_t>& kind,
+             const carray<Price>& price, const carray<Qty>& qty,
+             const std::optional<carray<std::uint8_t>>& reduce_only,
+             const std::optional<carray<Timestamp>>& ts) {
+            BatchView b;
+            b.n = static_cast<std::size_t>(cmd.size());
+            b.cmd = column(cmd, b.n, "cmd");
+            b.instrument = column(inst, b.n, "instrument");
+            b.order_id = column(order_id, b.n, "order_id");
+            b.account = column(account, b.n, "account");
+            b.side = column(side, b.n, "side");
+            b.kind = column(kind, b.n, "kind");
+            b.price = column(price, b.n, "price");
+            b.qty = column(qty, b.n, "qty");
+            if (reduce_only) b.reduce_only = column(*reduce_only, b.n, "reduce_only");
+            if (ts) b.ts = column(*ts, b.n, "ts");
+            py::gil_scoped_release unlocked;
+            ex.run_batch(b);
+          },
+          py::arg("cmd"), py::arg("instrument"), py::arg("order_id"), py::arg("account"),
+          py::arg("side"), py::arg("kind"), py::arg("price"), py::arg("qty"),
+          py::arg("reduce_only") = py::none(), py::arg("ts") = py::none(),
+          "Run a batch of commands (arrays must already have the exact dtypes).")
+      .def("drain_events", &take_events, "Recorded events as a structured array; clears them.")
+      .def_property_readonly("pending_events", [](Exchange& ex) { return ex.log().size(); })
+      .def_property_readonly("next_seq", [](Exchange& ex) { return ex.log().next_seq(); })
+      .def_property(
+          "event_mask", [](Exchange& ex) { return ex.log().mask(); },
+          [](Exchange& ex, std::uint32_t mask) { ex.log().set_mask(mask); })
+      .def(
+          "bbo",
+          [](const Exchange& ex, InstrumentId inst) {
+            const OrderBook& b = ex.book(inst);
+            return py::make_tuple(price_or_none(b, Side::Buy), qty_or_none(b, Side::Buy),
+                                  price_or_none(b, Side::Sell), qty_or_none(b, Side::Sell));
+          },
+          py::arg("instrument"))
+      .def("depth", &depth, py::arg("instrument"), py::arg("n"))
+      .def("position", &Exchange::position, py::arg("account"), py::arg("instrument"))
+      .def(
+          "positions",
+          [](const Exchange& ex, InstrumentId inst) {
+            const auto& p = ex.positions(inst);
+            return carray<Qty>(static_cast<py::ssize_t>(p.size()), p.data());
+          },
+          py::arg("instrument"))
+      .def(
+          "order_info",
+          [](const Exchange& ex, OrderId id) -> py::object {
+            OrderInfo o{};
+            if (!ex.order_info(id, o)) return py::none();
+            py::dict d;
+            d["order_id"] = o.id;
+            d["instrument"] = o.instrument;
+            d["account"] = o.account;
+            d["side"] = static_cast<int>(o.side);
+            d["kind"] = static_cast<int>(o.kind);
+            d["price"] = o.price;
+            d["leaves"] = o.leaves;
+            d["reduce_only"] = o.reduce_only;
+            return d;
+          },
+          py::arg("order_id"))
+      .def("order_seen", &Exchange::order_seen, py::arg("order_id"))
+      .def("live_orders",
+           [](const Exchange& ex, InstrumentId inst) { return ex.book(inst).live_orders(); },
+           py::arg("instrument"))
+      .def_property_readonly("now", &Exchange::now)
+      .def_property_readonly("next_order_id", &Exchange::next_order_id)
+      .def_property_readonly("num_accounts", &Exchange::num_accounts)
+      .def_property_readonly("num_instruments", &Exchange::num_instruments);
+}
+
+}  // namespace liqsim::py_bindings

@@ -1,0 +1,122 @@
+// One instrument's limit order book: price levels kept in a sorted vector per side (best level
+// at the back, where nearly all activity is), FIFO queues of resting orders inside each level
+// as intrusive lists over a pooled order array. Matching follows docs/matching.md.
+#pragma once
+#include <cstdint>
+#include <vector>
+
+#include "liqsim/book/id_map.hpp"
+#include "liqsim/events.hpp"
+#include "liqsim/types.hpp"
+
+namespace liqsim {
+
+inline constexpr std::uint32_t kNil = ~std::uint32_t{0};
+// Id-map handles: a live order is (instrument << 32 | pool index); an order that was seen but
+// is no longer live has the top bit set and keeps its instrument in the low bits.
+inline constexpr std::uint64_t kDoneBit = std::uint64_t{1} << 63;
+
+inline std::uint64_t live_handle(InstrumentId inst, std::uint32_t idx) {
+  return (static_cast<std::uint64_t>(static_cast<std::uint32_t>(inst)) << 32) | idx;
+}
+inline std::uint64_t done_handle(InstrumentId inst) {
+  return kDoneBit | static_cast<std::uint32_t>(inst);
+}
+inline bool is_done(std::uint64_t h) { return (h & kDoneBit) != 0; }
+inline InstrumentId handle_instrument(std::uint64_t h) {
+  return is_done(h) ? static_cast<InstrumentId>(h & 0xFFFFFFFFu) : static_cast<InstrumentId>(h >> 32);
+}
+inline std::uint32_t handle_index(std::uint64_t h) { return static_cast<std::uint32_t>(h); }
+
+struct RestingOrder {
+  OrderId id;
+  Price price;
+  Qty leaves;
+  AccountId account;
+  std::uint32_t prev;
+  std::uint32_t next;
+  Side side;
+  Kind kind;
+  bool reduce_only;
+};
+
+struct Level {
+  Price price;
+  Qty qty;             // sum of leaves
+  std::uint32_t head;  // oldest
+  std::uint32_t tail;  // newest
+  std::uint32_t count;
+};
+
+// An incoming order (or an amended order re-entering) while it takes liquidity.
+struct Taker {
+  OrderId id;
+  AccountId account;
+  Side side;
+  Kind kind;
+  Price limit;
+  Qty leaves;
+  bool reduce_only;
+};
+
+// What matching may touch outside the book: the event log, this instrument's positions (for
+// reduce-only caps and to move lots on fills), the id map (to retire filled orders).
+struct MatchContext {
+  EventLog& log;
+  std::vector<Qty>& positions;
+  IdMap& ids;
+  InstrumentId instrument;
+  Stp stp;
+  Timestamp ts;
+};
+
+// Lots an account can still reduce with an order on `side`, given its signed position.
+inline Qty reduce_cap(Qty position, Side side) {
+  if (side == Side::Sell) return position > 0 ? position : 0;
+  return position < 0 ? -position : 0;
+}
+
+class OrderBook {
+ public:
+  // Sweeps the opposite side while it crosses `t.limit`. Returns false if self-trade
+  // prevention cancelled the taker (its leaves are then gone), true otherwise.
+  bool match(Taker& t, MatchContext& ctx);
+  // Quantity a taker could fill right now (dry run of `match`, nothing changes): for FOK.
+  Qty fillable(const Taker& t, const MatchContext& ctx, Qty needed) const;
+  bool crosses(Side side, Price limit) const;
+
+  std::uint32_t rest(const Taker& t);
+  void remove(std::uint32_t idx);                  // unlink from its level and free
+  void reduce(std::uint32_t idx, Qty new_leaves);  // in place, keeps priority
+  void requeue(std::uint32_t idx, Price price, Qty leaves);  // back of (new) level
+
+  const RestingOrder& order(std::uint32_t idx) const { return pool_[idx]; }
+  bool empty(Side side) const { return levels(side).empty(); }
+  const Level& best(Side side) const { return levels(side).back(); }
+  // Levels of one side, best first.
+  std::size_t level_count(Side side) const { return levels(side).size(); }
+  const Level& level(Side side, std::size_t i) const {
+    const auto& v = levels(side);
+    return v[v.size() - 1 - i];
+  }
+  std::size_t live_orders() const { return pool_.size() - free_.size(); }
+
+ private:
+  std::vector<Level>& levels(Side s) { return s == Side::Buy ? bids_ : asks_; }
+  const std::vector<Level>& levels(Side s) const { return s == Side::Buy ? bids_ : asks_; }
+  // Sort key: ascending in the vector, best (highest bid, lowest ask) last.
+  static Price key(Side s, Price p) { return s == Side::Buy ? p : -p; }
+  std::size_t find_level(Side s, Price p) const;  // index, or size() if absent
+  Level& level_for_insert(Side s, Price p);
+  void link_back(Level& lv, std::uint32_t idx);
+  void unlink(Level& lv, std::uint32_t idx);
+  void erase_level_if_empty(Side s, std::size_t li);
+  std::uint32_t alloc();
+  void cancel_maker(std::uint32_t idx, Qty cancel_qty, Reason why, MatchContext& ctx);
+
+  std::vector<Level> bids_, asks_;
+  std::vector<RestingOrder> pool_;
+  std::vector<std::uint32_t> free_;
+};
+
+}  // namespace liqsim

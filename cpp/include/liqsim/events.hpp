@@ -1,0 +1,92 @@
+// Event records: one flat struct per outcome, appended to a growable buffer that Python takes
+// over as a numpy structured array without copying (docs/matching.md, "Events").
+#pragma once
+#include <cstdint>
+#include <vector>
+
+#include "liqsim/types.hpp"
+
+namespace liqsim {
+
+enum class EventType : std::uint8_t {
+  Accept = 1,
+  Reject = 2,
+  Fill = 3,
+  Cancel = 4,
+  Expire = 5,
+  Amend = 6,
+  CancelReject = 7,
+  AmendReject = 8,
+};
+
+enum class Reason : std::uint16_t {
+  None = 0,
+  UserCancel = 1,
+  SelfTrade = 2,
+  ReduceOnly = 3,
+  PostOnlyWouldCross = 4,
+  IocRemainder = 5,
+  FokUnfillable = 6,
+  MarketRemainder = 7,
+  NoLiquidity = 8,
+  TooLate = 9,
+};
+
+// Field order chosen so the struct has no padding (88 bytes); the numpy dtype mirrors it.
+struct Event {
+  std::int64_t seq;
+  Timestamp ts;
+  OrderId order_id;
+  OrderId other_order_id;
+  Price price;
+  Qty qty;
+  Qty leaves;
+  Qty other_leaves;
+  Cash cash;
+  AccountId account;
+  AccountId other_account;
+  InstrumentId instrument;
+  std::uint16_t code;
+  std::uint8_t type;
+  std::int8_t side;
+};
+static_assert(sizeof(Event) == 88, "Event must stay packed: the numpy dtype mirrors it");
+
+class EventLog {
+ public:
+  // Bit i set: events of type i are recorded (all by default). Sequence numbers advance for
+  // every event, recorded or not, so filtered logs stay aligned with full ones.
+  void set_mask(std::uint32_t mask) { mask_ = mask; }
+  std::uint32_t mask() const { return mask_; }
+
+  Event& emit(EventType type, Timestamp ts, InstrumentId inst) {
+    const std::int64_t seq = next_seq_++;
+    if (!((mask_ >> static_cast<unsigned>(type)) & 1u)) return scratch_;
+    Event& e = buf_.emplace_back();
+    e = Event{};
+    e.seq = seq;
+    e.ts = ts;
+    e.type = static_cast<std::uint8_t>(type);
+    e.instrument = inst;
+    return e;
+  }
+
+  std::size_t size() const { return buf_.size(); }
+  const std::vector<Event>& buffer() const { return buf_; }
+  std::int64_t next_seq() const { return next_seq_; }
+
+  // Hands the recorded events to the caller and starts a fresh buffer.
+  std::vector<Event> take() {
+    std::vector<Event> out;
+    out.swap(buf_);
+    return out;
+  }
+
+ private:
+  std::vector<Event> buf_;
+  Event scratch_{};
+  std::int64_t next_seq_ = 0;
+  std::uint32_t mask_ = 0xFFFFFFFFu;
+};
+
+}  // namespace liqsim

@@ -1,0 +1,238 @@
+#include "liqsim/book/order_book.hpp"
+
+#include <algorithm>
+
+namespace liqsim {
+
+namespace {
+
+bool level_crosses(Side taker_side, Price level_price, Price limit) {
+  return taker_side == Side::Buy ? level_price <= limit : level_price >= limit;
+}
+
+Event& order_event(MatchContext& ctx, EventType type, Reason why, const RestingOrder& o) {
+  Event& e = ctx.log.emit(type, ctx.ts, ctx.instrument);
+  e.order_id = o.id;
+  e.account = o.account;
+  e.side = static_cast<std::int8_t>(o.side);
+  e.price = o.price;
+  e.code = static_cast<std::uint16_t>(why);
+  return e;
+}
+
+}  // namespace
+
+bool OrderBook::crosses(Side side, Price limit) const {
+  const auto& opp = levels(opposite(side));
+  return !opp.empty() && level_crosses(side, opp.back().price, limit);
+}
+
+bool OrderBook::match(Taker& t, MatchContext& ctx) {
+  auto& opp = levels(opposite(t.side));
+  while (t.leaves > 0 && !opp.empty() && level_crosses(t.side, opp.back().price, t.limit)) {
+    const std::uint32_t mi = opp.back().head;
+    RestingOrder& m = pool_[mi];
+
+    if (ctx.stp != Stp::None && m.account == t.account) {
+      if (ctx.stp == Stp::CancelNewest) {
+        Event& e = ctx.log.emit(EventType::Cancel, ctx.ts, ctx.instrument);
+        e.order_id = t.id;
+        e.account = t.account;
+        e.side = static_cast<std::int8_t>(t.side);
+        e.price = t.limit;
+        e.qty = t.leaves;
+        e.code = static_cast<std::uint16_t>(Reason::SelfTrade);
+        t.leaves = 0;
+        return false;
+      }
+      cancel_maker(mi, m.leaves, Reason::SelfTrade, ctx);
+      continue;
+    }
+
+    if (m.reduce_only) {
+      const Qty cap = reduce_cap(ctx.positions[m.account], m.side);
+      if (m.leaves > cap) {
+        cancel_maker(mi, m.leaves - cap, Reason::ReduceOnly, ctx);
+        if (cap == 0) continue;
+      }
+    }
+
+    Level& lv = opp.back();
+    const Qty f = std::min(t.leaves, m.leaves);
+    t.leaves -= f;
+    m.leaves -= f;
+    lv.qty -= f;
+    const AccountId buyer = t.side == Side::Buy ? t.account : m.account;
+    const AccountId seller = t.side == Side::Buy ? m.account : t.account;
+    ctx.positions[buyer] += f;
+    ctx.positions[seller] -= f;
+
+    Event& e = ctx.log.emit(EventType::Fill, ctx.ts, ctx.instrument);
+    e.order_id = t.id;
+    e.account = t.account;
+    e.other_order_id = m.id;
+    e.other_account = m.account;
+    e.side = static_cast<std::int8_t>(t.side);
+    e.price = lv.price;
+    e.qty = f;
+    e.leaves = t.leaves;
+    e.other_leaves = m.leaves;
+
+    if (m.leaves == 0) {
+      ctx.ids.set(m.id, done_handle(ctx.instrument));
+      unlink(lv, mi);
+      free_.push_back(mi);
+      if (lv.count == 0) opp.pop_back();
+    }
+  }
+  return true;
+}
+
+Qty OrderBook::fillable(const Taker& t, const MatchContext& ctx, Qty needed) const {
+  // Position changes the sweep would make, so reduce-only caps of later makers are exact.
+  std::vector<std::pair<AccountId, Qty>> delta;
+  auto position_of = [&](AccountId a) {
+    Qty p = ctx.positions[a];
+    for (const auto& d : delta)
+      if (d.first == a) p += d.second;
+    return p;
+  };
+  auto add_delta = [&](AccountId a, Qty q) {
+    for (auto& d : delta)
+      if (d.first == a) {
+        d.second += q;
+        return;
+      }
+    delta.emplace_back(a, q);
+  };
+
+  Qty avail = 0;
+  const auto& opp = levels(opposite(t.side));
+  for (std::size_t li = opp.size(); li-- > 0;) {
+    const Level& lv = opp[li];
+    if (!level_crosses(t.side, lv.price, t.limit)) break;
+    for (std::uint32_t i = lv.head; i != kNil; i = pool_[i].next) {
+      const RestingOrder& m = pool_[i];
+      if (ctx.stp != Stp::None && m.account == t.account) {
+        if (ctx.stp == Stp::CancelNewest) return avail;
+        continue;
+      }
+      Qty q = m.leaves;
+      if (m.reduce_only) q = std::min(q, reduce_cap(position_of(m.account), m.side));
+      q = std::min(q, needed - avail);
+      if (q <= 0) continue;
+      avail += q;
+      if (m.account != t.account) {
+        add_delta(t.account, sign(t.side) * q);
+        add_delta(m.account, -sign(t.side) * q);
+      }
+      if (avail >= needed) return avail;
+    }
+  }
+  return avail;
+}
+
+void OrderBook::cancel_maker(std::uint32_t idx, Qty cancel_qty, Reason why, MatchContext& ctx) {
+  RestingOrder& m = pool_[idx];
+  Event& e = order_event(ctx, EventType::Cancel, why, m);
+  e.qty = cancel_qty;
+  e.leaves = m.leaves - cancel_qty;
+  if (cancel_qty == m.leaves) {
+    ctx.ids.set(m.id, done_handle(ctx.instrument));
+    remove(idx);
+  } else {
+    reduce(idx, m.leaves - cancel_qty);
+  }
+}
+
+std::uint32_t OrderBook::alloc() {
+  if (!free_.empty()) {
+    const std::uint32_t idx = free_.back();
+    free_.pop_back();
+    return idx;
+  }
+  pool_.emplace_back();
+  return static_cast<std::uint32_t>(pool_.size() - 1);
+}
+
+std::uint32_t OrderBook::rest(const Taker& t) {
+  const std::uint32_t idx = alloc();
+  pool_[idx] = RestingOrder{t.id, t.limit, t.leaves, t.account, kNil, kNil, t.side, t.kind, t.reduce_only};
+  link_back(level_for_insert(t.side, t.limit), idx);
+  return idx;
+}
+
+std::size_t OrderBook::find_level(Side s, Price p) const {
+  const auto& v = levels(s);
+  const Price k = key(s, p);
+  // Most lookups hit one of the best few levels: scan those before bisecting.
+  const std::size_t n = v.size();
+  for (std::size_t j = 0; j < 4 && j < n; ++j)
+    if (v[n - 1 - j].price == p) return n - 1 - j;
+  auto it = std::lower_bound(v.begin(), v.end(), k,
+                             [s](const Level& l, Price kk) { return key(s, l.price) < kk; });
+  if (it != v.end() && it->price == p) return static_cast<std::size_t>(it - v.begin());
+  return n;
+}
+
+Level& OrderBook::level_for_insert(Side s, Price p) {
+  auto& v = levels(s);
+  const Price k = key(s, p);
+  auto it = std::lower_bound(v.begin(), v.end(), k,
+                             [s](const Level& l, Price kk) { return key(s, l.price) < kk; });
+  if (it != v.end() && it->price == p) return *it;
+  return *v.insert(it, Level{p, 0, kNil, kNil, 0});
+}
+
+void OrderBook::link_back(Level& lv, std::uint32_t idx) {
+  RestingOrder& o = pool_[idx];
+  o.prev = lv.tail;
+  o.next = kNil;
+  if (lv.tail != kNil) pool_[lv.tail].next = idx;
+  else lv.head = idx;
+  lv.tail = idx;
+  lv.qty += o.leaves;
+  ++lv.count;
+}
+
+void OrderBook::unlink(Level& lv, std::uint32_t idx) {
+  RestingOrder& o = pool_[idx];
+  if (o.prev != kNil) pool_[o.prev].next = o.next;
+  else lv.head = o.next;
+  if (o.next != kNil) pool_[o.next].prev = o.prev;
+  else lv.tail = o.prev;
+  lv.qty -= o.leaves;
+  --lv.count;
+}
+
+void OrderBook::erase_level_if_empty(Side s, std::size_t li) {
+  auto& v = levels(s);
+  if (v[li].count == 0) v.erase(v.begin() + static_cast<std::ptrdiff_t>(li));
+}
+
+void OrderBook::remove(std::uint32_t idx) {
+  const RestingOrder& o = pool_[idx];
+  const std::size_t li = find_level(o.side, o.price);
+  unlink(levels(o.side)[li], idx);
+  erase_level_if_empty(o.side, li);
+  free_.push_back(idx);
+}
+
+void OrderBook::reduce(std::uint32_t idx, Qty new_leaves) {
+  RestingOrder& o = pool_[idx];
+  Level& lv = levels(o.side)[find_level(o.side, o.price)];
+  lv.qty -= o.leaves - new_leaves;
+  o.leaves = new_leaves;
+}
+
+void OrderBook::requeue(std::uint32_t idx, Price price, Qty leaves) {
+  RestingOrder& o = pool_[idx];
+  const std::size_t li = find_level(o.side, o.price);
+  unlink(levels(o.side)[li], idx);
+  erase_level_if_empty(o.side, li);
+  o.price = price;
+  o.leaves = leaves;
+  link_back(level_for_insert(o.side, price), idx);
+}
+
+}  // namespace liqsim

@@ -1,0 +1,42 @@
+"""liqsim: an exchange clearing-engine emulator for liquidation-cascade experiments.
+
+The engine (matching, and in later layers clearing, liquidation, ADL and circuit breakers) is
+C++ in `liqsim._core`; this package is its Python API. Start with `Exchange`.
+"""
+
+from ._core import (
+    EVENT_DTYPE,
+    DuplicateOrderIdError,
+    InvalidConfigError,
+    InvalidOrderError,
+    LiqsimError,
+    UnknownAccountError,
+    UnknownInstrumentError,
+    UnknownOrderError,
+)
+from .codes import Cmd, EventType, Kind, Reason, Side
+from .events import events_frame
+from .exchange import BBO, Exchange
+from .instrument import Instrument
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "BBO",
+    "EVENT_DTYPE",
+    "Cmd",
+    "DuplicateOrderIdError",
+    "EventType",
+    "Exchange",
+    "Instrument",
+    "InvalidConfigError",
+    "InvalidOrderError",
+    "Kind",
+    "LiqsimError",
+    "Reason",
+    "Side",
+    "UnknownAccountError",
+    "UnknownInstrumentError",
+    "UnknownOrderError",
+    "events_frame",
+]

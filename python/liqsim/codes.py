@@ -1,0 +1,79 @@
+"""Integer codes used in commands and event records.
+
+The C++ engine is the source of truth; each enum here is checked against the engine's own table
+when the package is imported, so the two can never drift apart silently.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+from . import _core
+
+
+class Cmd(IntEnum):
+    """Command code of a batch row."""
+
+    NEW = 0
+    CANCEL = 1
+    AMEND = 2
+
+
+class Kind(IntEnum):
+    """Order kind: type and time in force in one code (docs/matching.md)."""
+
+    LIMIT = 0
+    IOC = 1
+    FOK = 2
+    POST_ONLY = 3
+    MARKET = 4
+
+
+class Side(IntEnum):
+    """Order side as stored in arrays and events."""
+
+    BUY = 1
+    SELL = -1
+
+
+class EventType(IntEnum):
+    """`type` field of an event record."""
+
+    ACCEPT = 1
+    REJECT = 2
+    FILL = 3
+    CANCEL = 4
+    EXPIRE = 5
+    AMEND = 6
+    CANCEL_REJECT = 7
+    AMEND_REJECT = 8
+
+
+class Reason(IntEnum):
+    """`code` field of REJECT, CANCEL, EXPIRE, CANCEL_REJECT and AMEND_REJECT events."""
+
+    NONE = 0
+    USER_CANCEL = 1
+    SELF_TRADE = 2
+    REDUCE_ONLY = 3
+    POST_ONLY_WOULD_CROSS = 4
+    IOC_REMAINDER = 5
+    FOK_UNFILLABLE = 6
+    MARKET_REMAINDER = 7
+    NO_LIQUIDITY = 8
+    TOO_LATE = 9
+
+
+STP_MODES: dict[str, int] = dict(_core.STP_CODES)
+
+
+def _check(enum: type[IntEnum], table: dict[str, int]) -> None:
+    mine = {m.name: int(m.value) for m in enum}
+    if mine != dict(table):
+        raise ImportError(f"liqsim.{enum.__name__} does not match the engine: {mine} != {table}")
+
+
+_check(Cmd, _core.CMD_CODES)
+_check(Kind, _core.KIND_CODES)
+_check(EventType, _core.EVENT_TYPE_CODES)
+_check(Reason, _core.REASON_CODES)

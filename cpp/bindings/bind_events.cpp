@@ -10,9 +10,6 @@
 
 namespace py = pybind11;
 
-PYBIND11_NUMPY_DTYPE(liqsim::Event, seq, ts, order_id, other_order_id, price, qty, leaves,
-                     other_leaves, cash, account, other_account, instrument, code, type, side);
-
 namespace liqsim::py_bindings {
 
 namespace {
@@ -29,6 +26,8 @@ py::dict codes(std::initializer_list<std::pair<const char*, E>> items) {
 // Name -> code tables; the Python package builds its IntEnums from these, so the codes have
 // one source.
 void bind_events(py::module_& m) {
+  PYBIND11_NUMPY_DTYPE(Event, seq, ts, order_id, other_order_id, price, qty, leaves, other_leaves,
+                       cash, account, other_account, instrument, code, type, side);
   m.attr("EVENT_DTYPE") = py::dtype::of<Event>();
   m.attr("EVENT_TYPE_CODES") = codes<EventType>({
       {"ACCEPT", EventType::Accept}, {"REJECT", EventType::Reject}, {"FILL", EventType::Fill},

@@ -201,26 +201,27 @@ void Exchange::amend(OrderId id, Price price, Qty qty, Timestamp ts) {
   Instrument& ins = instruments_[static_cast<std::size_t>(inst)];
   const std::uint32_t idx = handle_index(h);
   const RestingOrder o = ins.book.order(idx);
-  if (price == 0) price = o.price;
-  if (qty == 0) qty = o.leaves;
+  const Price new_price = price == 0 ? o.price : price;
+  const Qty new_qty = qty == 0 ? o.leaves : qty;
   auto amended = [&](std::uint16_t priority_lost) {
-    Event& e = order_event(EventType::Amend, Reason::None, inst, id, o.account, o.side, price, qty);
-    e.leaves = qty;
+    Event& e = order_event(EventType::Amend, Reason::None, inst, id, o.account, o.side, new_price,
+                           new_qty);
+    e.leaves = new_qty;
     e.code = priority_lost;
   };
-  if (price == o.price) {
-    if (qty <= o.leaves) {
-      ins.book.reduce(idx, qty);
+  if (new_price == o.price) {
+    if (new_qty <= o.leaves) {
+      ins.book.reduce(idx, new_qty);
       return amended(0);
     }
-    ins.book.requeue(idx, price, qty);
+    ins.book.requeue(idx, new_price, new_qty);
     return amended(1);
   }
-  if (o.kind == Kind::PostOnly && ins.book.crosses(o.side, price))
+  if (o.kind == Kind::PostOnly && ins.book.crosses(o.side, new_price))
     return amend_reject(Reason::PostOnlyWouldCross);
   ins.book.remove(idx);
   amended(1);
-  Taker t{id, o.account, o.side, o.kind, price, qty, o.reduce_only};
+  Taker t{id, o.account, o.side, o.kind, new_price, new_qty, o.reduce_only};
   take_and_rest(ins, inst, t, now_);
 }
 

@@ -230,7 +230,7 @@ def test_amend_done_order_is_rejected_too_late(ex):
     ex.submit(0, 0, "buy", 98, 2, kind="ioc", order_id=1)
     ex.drain_events()
     ex.amend(1, price=99)
-    assert brief(ex.drain_events()) == [("AMEND_REJECT", "TOO_LATE", 1, 0, 0, 0, 0)]
+    assert brief(ex.drain_events()) == [("AMEND_REJECT", "TOO_LATE", 1, 0, 99, 0, 0)]
 
 
 def test_depth_snapshot_levels_best_first(ex):

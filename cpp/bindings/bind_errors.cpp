@@ -12,7 +12,7 @@ namespace {
 
 // Class objects live for the whole interpreter (deliberately never released: the translator
 // may run during interpreter shutdown).
-PyObject* g_classes[6] = {};
+PyObject* g_classes[7] = {};
 
 PyObject* new_class(py::module_& m, const char* name, const char* doc, py::tuple bases) {
   const std::string full = std::string("liqsim.") + name;
@@ -46,6 +46,8 @@ void bind_errors(py::module_& m) {
       new_class(m, "UnknownOrderError", "No order was ever submitted with this id (also a KeyError).", key);
   g_classes[static_cast<int>(ErrorKind::UnknownAccount)] =
       new_class(m, "UnknownAccountError", "No such account (also a KeyError).", key);
+  g_classes[static_cast<int>(ErrorKind::InsufficientFunds)] = new_class(
+      m, "InsufficientFundsError", "A withdrawal beyond free margin (also a ValueError).", value);
   g_classes[static_cast<int>(ErrorKind::UnknownInstrument)] =
       new_class(m, "UnknownInstrumentError", "No such instrument (also a KeyError).", key);
 

@@ -32,18 +32,26 @@ void bind_events(py::module_& m) {
   m.attr("EVENT_TYPE_CODES") = codes<EventType>({
       {"ACCEPT", EventType::Accept}, {"REJECT", EventType::Reject}, {"FILL", EventType::Fill},
       {"CANCEL", EventType::Cancel}, {"EXPIRE", EventType::Expire}, {"AMEND", EventType::Amend},
-      {"CANCEL_REJECT", EventType::CancelReject}, {"AMEND_REJECT", EventType::AmendReject}});
+      {"CANCEL_REJECT", EventType::CancelReject}, {"AMEND_REJECT", EventType::AmendReject},
+      {"LIQUIDATION", EventType::Liquidation}, {"TAKEOVER", EventType::Takeover},
+      {"ADL_FILL", EventType::AdlFill}, {"FUNDING", EventType::Funding},
+      {"INSURANCE_FUND", EventType::InsuranceFund}, {"BAD_DEBT", EventType::BadDebt},
+      {"DEPOSIT", EventType::Deposit}, {"WITHDRAWAL", EventType::Withdrawal},
+      {"MARK", EventType::Mark}});
   m.attr("REASON_CODES") = codes<Reason>({
       {"NONE", Reason::None}, {"USER_CANCEL", Reason::UserCancel},
       {"SELF_TRADE", Reason::SelfTrade}, {"REDUCE_ONLY", Reason::ReduceOnly},
       {"POST_ONLY_WOULD_CROSS", Reason::PostOnlyWouldCross},
       {"IOC_REMAINDER", Reason::IocRemainder}, {"FOK_UNFILLABLE", Reason::FokUnfillable},
       {"MARKET_REMAINDER", Reason::MarketRemainder}, {"NO_LIQUIDITY", Reason::NoLiquidity},
-      {"TOO_LATE", Reason::TooLate}});
+      {"TOO_LATE", Reason::TooLate}, {"INSUFFICIENT_MARGIN", Reason::InsufficientMargin},
+      {"LIQUIDATION", Reason::Liquidation}, {"CLEARANCE_FEE", Reason::ClearanceFee},
+      {"TAKEOVER_LOSS", Reason::TakeoverLoss}, {"SOCIALIZED", Reason::Socialized}});
   m.attr("KIND_CODES") = codes<Kind>({{"LIMIT", Kind::Limit}, {"IOC", Kind::Ioc},
                                       {"FOK", Kind::Fok}, {"POST_ONLY", Kind::PostOnly},
                                       {"MARKET", Kind::Market}});
   m.attr("CMD_CODES") = codes<Cmd>({{"NEW", Cmd::New}, {"CANCEL", Cmd::Cancel}, {"AMEND", Cmd::Amend}});
+  m.attr("SYSTEM_ACCOUNTS") = py::dict(py::arg("INSURANCE_FUND") = -1, py::arg("BACKSTOP_VAULT") = -2, py::arg("FEE_POOL") = -3, py::arg("EXTERNAL") = -4);
   m.attr("STP_CODES") = codes<Stp>({{"none", Stp::None}, {"cancel_newest", Stp::CancelNewest},
                                     {"cancel_oldest", Stp::CancelOldest}});
   m.attr("MAX_PRICE_TICKS") = kMaxPrice;

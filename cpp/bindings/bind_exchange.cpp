@@ -73,14 +73,8 @@ py::tuple depth(const Exchange& ex, InstrumentId inst, std::size_t n) {
 
 void bind_exchange(py::module_& m) {
   py::class_<Exchange>(m, "Engine", "The C++ exchange (ticks, lots, ns; see liqsim.Exchange).")
-      .def(py::init<>())
-      .def(
-          "add_instrument",
-          [](Exchange& ex, const std::string& symbol, int stp, std::int64_t band_ppm) {
-            if (stp < 0 || stp > 2) fail(ErrorKind::InvalidConfig, "stp code must be 0..2");
-            return ex.add_instrument(InstrumentSpec{symbol, static_cast<Stp>(stp), band_ppm});
-          },
-          py::arg("symbol"), py::arg("stp"), py::arg("market_band_ppm"))
+      .def(py::init<RiskSpec>(), py::arg("risk") = RiskSpec{})
+      .def("add_instrument", &Exchange::add_instrument, py::arg("spec"))
       .def("add_account", &Exchange::add_account)
       .def("add_accounts", &Exchange::add_accounts, py::arg("n"))
       .def(
@@ -145,7 +139,7 @@ void bind_exchange(py::module_& m) {
       .def(
           "positions",
           [](const Exchange& ex, InstrumentId inst) {
-            const auto& p = ex.positions(inst);
+            const auto& p = ex.positions(inst).qty;
             return carray<Qty>(static_cast<py::ssize_t>(p.size()), p.data());
           },
           py::arg("instrument"))
@@ -167,6 +161,7 @@ void bind_exchange(py::module_& m) {
           },
           py::arg("order_id"))
       .def("order_seen", &Exchange::order_seen, py::arg("order_id"))
+      .def("order_instrument", &Exchange::order_instrument, py::arg("order_id"))
       .def("live_orders",
            [](const Exchange& ex, InstrumentId inst) { return ex.book(inst).live_orders(); },
            py::arg("instrument"))

@@ -23,13 +23,48 @@ Price market_limit(Side side, Price best_opposite, std::int64_t band_ppm) {
 
 }  // namespace
 
+Exchange::Exchange(RiskSpec risk) : risk_(risk) {
+  auto ppm_in = [](const char* name, std::int64_t v, std::int64_t lo, std::int64_t hi) {
+    if (v < lo || v > hi)
+      fail(ErrorKind::InvalidConfig, std::string(name) + " must be in [" + str(lo) + ", " +
+                                         str(hi) + "] ppm, got " + str(v));
+  };
+  ppm_in("clearance_fee", risk.clearance_fee_ppm, 0, kPpm);
+  ppm_in("partial_fraction", risk.partial_fraction_ppm, 1, kPpm);
+  ppm_in("market_slippage", risk.market_slippage_ppm, 1, kPpm - 1);
+  ppm_in("vault_trigger", risk.vault_trigger_ppm, 1, kPpm);
+  ppm_in("unwind_slippage", risk.unwind_slippage_ppm, 1, kPpm - 1);
+  if (risk.partial_threshold < 0 || risk.partial_min_slice < 0 || risk.partial_max_slice < 0)
+    fail(ErrorKind::InvalidConfig, "partial liquidation notionals must be >= 0");
+  if (risk.partial_max_slice > 0 && risk.partial_max_slice < risk.partial_min_slice)
+    fail(ErrorKind::InvalidConfig, "partial_max_slice must be >= partial_min_slice");
+  if (risk.partial_cooldown_ns < 0) fail(ErrorKind::InvalidConfig, "partial_cooldown must be >= 0");
+  if (risk.max_per_step < 0) fail(ErrorKind::InvalidConfig, "max_per_step must be >= 0");
+}
+
 InstrumentId Exchange::add_instrument(const InstrumentSpec& spec) {
   if (spec.market_band_ppm <= 0 || spec.market_band_ppm >= kPpm)
     fail(ErrorKind::InvalidConfig,
          "market_band must be in (0, 1), got " + str(spec.market_band_ppm) + " ppm");
-  if (instruments_.size() >= static_cast<std::size_t>(std::numeric_limits<InstrumentId>::max()))
-    fail(ErrorKind::InvalidConfig, "too many instruments");
-  Instrument ins{spec, OrderBook{}, std::vector<Qty>(num_accounts_, 0)};
+  if (spec.cash_per_tick_lot < 1)
+    fail(ErrorKind::InvalidConfig,
+         "cash per tick x lot must be a positive integer, got " + str(spec.cash_per_tick_lot));
+  if (spec.taker_fee_ppm < 0 || spec.taker_fee_ppm > 100'000)
+    fail(ErrorKind::InvalidConfig,
+         "taker_fee must be in [0, 10%], got " + str(spec.taker_fee_ppm) + " ppm");
+  if (spec.maker_fee_ppm < -spec.taker_fee_ppm || spec.maker_fee_ppm > 100'000)
+    fail(ErrorKind::InvalidConfig, "maker_fee must be in [-taker_fee, 10%] (a rebate cannot exceed "
+                                   "the taker fee), got " + str(spec.maker_fee_ppm) + " ppm");
+  if (risk_.enabled && spec.tiers.empty())
+    fail(ErrorKind::InvalidConfig, "margin tiers are required when risk is enabled");
+  if (instruments_.size() >= 255)
+    fail(ErrorKind::InvalidConfig, "at most 255 instruments");
+  std::optional<MarginTiers> tiers;
+  if (!spec.tiers.empty()) tiers = MarginTiers::from_brackets(spec.tiers, spec.im_multiplier_ppm);
+  Instrument ins{spec, std::move(tiers), OrderBook{}, PositionBook{}, TriggerIndex{}, {}, {}, {}};
+  ins.book.resize_accounts(num_accounts_);
+  ins.pos.resize(num_accounts_);
+  ins.triggers.resize(num_accounts_);
   instruments_.push_back(std::move(ins));
   return static_cast<InstrumentId>(instruments_.size() - 1);
 }
@@ -41,7 +76,16 @@ AccountId Exchange::add_accounts(std::size_t n) {
     fail(ErrorKind::InvalidConfig, "too many accounts");
   const auto first = static_cast<AccountId>(num_accounts_);
   num_accounts_ += n;
-  for (auto& ins : instruments_) ins.positions.resize(num_accounts_, 0);
+  for (auto& ins : instruments_) {
+    ins.book.resize_accounts(num_accounts_);
+    ins.pos.resize(num_accounts_);
+    ins.triggers.resize(num_accounts_);
+  }
+  ledger_.resize(num_accounts_);
+  open_positions_.resize(num_accounts_);
+  dirty_.resize(num_accounts_);
+  in_multi_.resize(num_accounts_);
+  last_liquidation_.resize(num_accounts_);
   return first;
 }
 
@@ -53,6 +97,11 @@ void Exchange::check_instrument(InstrumentId inst) const {
 void Exchange::check_account(AccountId a) const {
   if (a < 0 || static_cast<std::size_t>(a) >= num_accounts_)
     fail(ErrorKind::UnknownAccount, "unknown account " + str(a));
+}
+
+void Exchange::check_account_or_system(AccountId a) const {
+  if (a < -kSystemAccountCount) fail(ErrorKind::UnknownAccount, "unknown account " + str(a));
+  if (a >= 0) check_account(a);
 }
 
 void Exchange::check_ts(Timestamp ts) const {
@@ -80,7 +129,7 @@ void Exchange::validate(const NewOrder& o) const {
 }
 
 MatchContext Exchange::context(Instrument& ins, InstrumentId inst, Timestamp ts) {
-  return MatchContext{log_, ins.positions, ids_, inst, ins.spec.stp, ts};
+  return MatchContext{log_, ins.pos.qty.data(), *this, ids_, inst, ins.spec.stp, ts};
 }
 
 Event& Exchange::order_event(EventType type, Reason code, InstrumentId inst, OrderId id,
@@ -99,6 +148,11 @@ void Exchange::submit(const NewOrder& o) {
   validate(o);
   now_ = o.ts;
   max_order_id_ = std::max(max_order_id_, o.id);
+  place(o, true);
+  finish_command();
+}
+
+void Exchange::place(const NewOrder& o, bool checked) {
   Instrument& ins = instruments_[static_cast<std::size_t>(o.instrument)];
   OrderBook& book = ins.book;
 
@@ -109,7 +163,7 @@ void Exchange::submit(const NewOrder& o) {
 
   Qty qty = o.qty;
   if (o.reduce_only) {
-    const Qty cap = reduce_cap(ins.positions[static_cast<std::size_t>(o.account)], o.side);
+    const Qty cap = reduce_cap(ins.pos.qty[o.account], o.side);
     if (cap == 0) return reject(Reason::ReduceOnly, o.kind == Kind::Market ? 0 : o.price, o.qty);
     qty = std::min(qty, cap);
   }
@@ -120,6 +174,8 @@ void Exchange::submit(const NewOrder& o) {
   }
   if (o.kind == Kind::PostOnly && book.crosses(o.side, limit))
     return reject(Reason::PostOnlyWouldCross, limit, o.qty);
+  if (checked && risk_.enabled && !o.reduce_only && !passes_initial_margin(o, limit))
+    return reject(Reason::InsufficientMargin, o.kind == Kind::Market ? 0 : o.price, o.qty);
 
   Event& acc = order_event(EventType::Accept, Reason::None, o.instrument, o.id, o.account,
                            o.side, limit, qty);
@@ -139,22 +195,28 @@ void Exchange::submit(const NewOrder& o) {
   take_and_rest(ins, o.instrument, t, now_);
 }
 
-void Exchange::take_and_rest(Instrument& ins, InstrumentId inst, Taker& t, Timestamp ts) {
+Qty Exchange::take_and_rest(Instrument& ins, InstrumentId inst, Taker& t, Timestamp ts) {
+  const Qty start = t.leaves;
   MatchContext ctx = context(ins, inst, ts);
   const bool alive = ins.book.match(t, ctx);
-  if (!alive || t.leaves == 0) return retire(t.id, inst);
+  const Qty filled = start - t.leaves;
+  if (!alive || t.leaves == 0) {
+    retire(t.id, inst);
+    return filled;
+  }
   Reason expiry = Reason::None;
   switch (t.kind) {
     case Kind::Limit:
     case Kind::PostOnly:
       ids_.set(t.id, live_handle(inst, ins.book.rest(t)));
-      return;
+      return filled;
     case Kind::Ioc: expiry = Reason::IocRemainder; break;
     case Kind::Fok: expiry = Reason::FokUnfillable; break;
     case Kind::Market: expiry = Reason::MarketRemainder; break;
   }
   retire(t.id, inst);
   order_event(EventType::Expire, expiry, inst, t.id, t.account, t.side, t.limit, t.leaves);
+  return filled;
 }
 
 void Exchange::cancel(OrderId id, Timestamp ts) {
@@ -223,6 +285,7 @@ void Exchange::amend(OrderId id, Price price, Qty qty, Timestamp ts) {
   amended(1);
   Taker t{id, o.account, o.side, o.kind, new_price, new_qty, o.reduce_only};
   take_and_rest(ins, inst, t, now_);
+  finish_command();
 }
 
 void Exchange::run_batch(const BatchView& b) {
@@ -264,13 +327,13 @@ const InstrumentSpec& Exchange::spec(InstrumentId inst) const {
 
 Qty Exchange::position(AccountId a, InstrumentId inst) const {
   check_instrument(inst);
-  check_account(a);
-  return instruments_[static_cast<std::size_t>(inst)].positions[static_cast<std::size_t>(a)];
+  check_account_or_system(a);
+  return instruments_[static_cast<std::size_t>(inst)].pos.qty[a];
 }
 
-const std::vector<Qty>& Exchange::positions(InstrumentId inst) const {
+const PositionBook& Exchange::positions(InstrumentId inst) const {
   check_instrument(inst);
-  return instruments_[static_cast<std::size_t>(inst)].positions;
+  return instruments_[static_cast<std::size_t>(inst)].pos;
 }
 
 bool Exchange::order_info(OrderId id, OrderInfo& out) const {

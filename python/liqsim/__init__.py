@@ -7,6 +7,7 @@ C++ in `liqsim._core`; this package is its Python API. Start with `Exchange`.
 from ._core import (
     EVENT_DTYPE,
     DuplicateOrderIdError,
+    InsufficientFundsError,
     InvalidConfigError,
     InvalidOrderError,
     LiqsimError,
@@ -14,15 +15,21 @@ from ._core import (
     UnknownInstrumentError,
     UnknownOrderError,
 )
-from .codes import Cmd, EventType, Kind, Reason, Side
+from .codes import Cmd, EventType, Kind, Reason, Side, SystemAccount
+from .config import BINANCE_BTCUSDT_TIERS, RiskConfig
 from .events import events_frame
-from .exchange import BBO, Exchange
+from .exchange import BBO, AccountState, Exchange
 from .instrument import Instrument
 
 __version__ = "0.1.0"
 
 __all__ = [
     "BBO",
+    "BINANCE_BTCUSDT_TIERS",
+    "AccountState",
+    "InsufficientFundsError",
+    "RiskConfig",
+    "SystemAccount",
     "EVENT_DTYPE",
     "Cmd",
     "DuplicateOrderIdError",

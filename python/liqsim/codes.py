@@ -47,6 +47,15 @@ class EventType(IntEnum):
     AMEND = 6
     CANCEL_REJECT = 7
     AMEND_REJECT = 8
+    LIQUIDATION = 9
+    TAKEOVER = 10
+    ADL_FILL = 11
+    FUNDING = 12
+    INSURANCE_FUND = 13
+    BAD_DEBT = 14
+    DEPOSIT = 15
+    WITHDRAWAL = 16
+    MARK = 17
 
 
 class Reason(IntEnum):
@@ -62,6 +71,20 @@ class Reason(IntEnum):
     MARKET_REMAINDER = 7
     NO_LIQUIDITY = 8
     TOO_LATE = 9
+    INSUFFICIENT_MARGIN = 10
+    LIQUIDATION = 11
+    CLEARANCE_FEE = 12
+    TAKEOVER_LOSS = 13
+    SOCIALIZED = 14
+
+
+class SystemAccount(IntEnum):
+    """Ledger accounts the exchange itself holds (negative ids)."""
+
+    INSURANCE_FUND = -1
+    BACKSTOP_VAULT = -2
+    FEE_POOL = -3
+    EXTERNAL = -4
 
 
 STP_MODES: dict[str, int] = dict(_core.STP_CODES)
@@ -77,3 +100,4 @@ _check(Cmd, _core.CMD_CODES)
 _check(Kind, _core.KIND_CODES)
 _check(EventType, _core.EVENT_TYPE_CODES)
 _check(Reason, _core.REASON_CODES)
+_check(SystemAccount, _core.SYSTEM_ACCOUNTS)

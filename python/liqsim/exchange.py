@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -9,10 +11,13 @@ import numpy.typing as npt
 import pandas as pd
 
 from . import _core
-from ._core import InvalidOrderError, UnknownInstrumentError
+from ._core import InvalidConfigError, InvalidOrderError, UnknownInstrumentError
 from .codes import STP_MODES, Cmd, Kind
+from .config import BINANCE_BTCUSDT_TIERS, PPM, RiskConfig, tier_brackets, to_ppm
 from .events import events_frame
 from .instrument import Instrument, make_instrument
+
+MARK_SOURCES = {"last": 0, "index": 1}
 
 _SIDES = {"buy": 1, "sell": -1, "b": 1, "s": -1, 1: 1, -1: -1}
 _KINDS = {k.name.lower(): int(k) for k in Kind}
@@ -30,6 +35,24 @@ _BATCH_COLUMNS: dict[str, np.dtype] = {
     "reduce_only": np.dtype(np.uint8),
     "ts": np.dtype(np.int64),
 }
+
+
+_SYSTEM_SLOTS = 4  # ledger arrays from the engine start with system accounts -4..-1
+
+
+@dataclass(frozen=True)
+class AccountState:
+    """Margin state of one account at current marks (USD)."""
+
+    account: int
+    cash: float
+    equity: float
+    unrealized_pnl: float
+    maintenance_margin: float
+    initial_margin: float
+    margin_ratio: float  # maintenance / equity (Binance); >= 1 means liquidatable
+    free_margin: float
+    liquidatable: bool
 
 
 class BBO(NamedTuple):
@@ -51,24 +74,72 @@ class Exchange:
     (`drain_events`, `events_df`); see docs/matching.md for the rules.
     """
 
-    def __init__(self) -> None:
-        self._engine = _core.Engine()
+    def __init__(self, *, cash_unit: float | None = None, risk: RiskConfig | None = None) -> None:
+        """Create an empty exchange.
+
+        `cash_unit` is the exchange-wide money unit in USD (default 1e-6): every balance, fee and
+        PnL is an integer number of it. `risk` enables margin checks, liquidations, the
+        backstop and ADL (see `RiskConfig`); without it the exchange matches and settles trades
+        (cash, positions, fees) but never liquidates.
+        """
+        if risk is not None and not isinstance(risk, RiskConfig):
+            raise InvalidConfigError(f"risk must be a liqsim.RiskConfig or None, got {type(risk).__name__}")
+        self._cash_unit_fixed = cash_unit is not None
+        self._cash_unit = _check_cash_unit(1e-6 if cash_unit is None else cash_unit)
+        self._risk = risk
+        self._engine = _core.Engine(risk.to_spec(self._cash_unit) if risk else _core.RiskSpec())
         self._instruments: list[Instrument] = []
+
+    @property
+    def cash_unit(self) -> float:
+        """USD value of one integer cash unit."""
+        return self._cash_unit
+
+    @property
+    def risk(self) -> RiskConfig | None:
+        """The risk rules in force (None: no margin checks or liquidations)."""
+        return self._risk
 
     # -- configuration -------------------------------------------------------------------
     def add_instrument(self, symbol: str, *, tick_size: float = 0.1, lot_size: float = 0.001,
-                       cash_unit: float = 1e-6, stp: str = "none",
-                       market_band: float = 0.05) -> int:
+                       cash_unit: float | None = None, stp: str = "none",
+                       market_band: float = 0.05, taker_fee: float = 0.0, maker_fee: float = 0.0,
+                       tiers: tuple[tuple[float, float], ...] | None = BINANCE_BTCUSDT_TIERS,
+                       initial_margin_multiplier: float = 2.0,
+                       mark_source: str = "last") -> int:
         """Add an instrument with its own order book; returns its id (0, 1, ...).
 
         `stp` is the self-trade prevention mode (`none`, `cancel_newest`, `cancel_oldest`);
         `market_band` the protection band of market orders as a fraction of the best opposite
-        price at arrival.
+        price at arrival. `taker_fee` / `maker_fee` are fractions of notional (a negative maker
+        fee is a rebate, at most the taker fee). `tiers` are (notional cap USD, maintenance
+        margin rate) brackets (default: Binance BTCUSDT); initial margin is
+        `initial_margin_multiplier` x the maintenance rate. `mark_source` is `last` (mark =
+        last trade) or `index` (mark = the index set with `set_index`). `cash_unit` is accepted
+        for the first instrument of an exchange created without one; it is exchange-wide.
         """
-        inst = make_instrument(len(self._instruments), symbol, tick_size, lot_size, cash_unit,
+        if cash_unit is not None and _check_cash_unit(cash_unit) != self._cash_unit:
+            if self._cash_unit_fixed or self._instruments:
+                raise InvalidConfigError(
+                    f"cash_unit is exchange-wide ({self._cash_unit}); create Exchange(cash_unit=...) "
+                    f"instead of passing {cash_unit} here")
+            self._cash_unit = cash_unit
+        inst = make_instrument(len(self._instruments), symbol, tick_size, lot_size, self._cash_unit,
                                stp, market_band)
-        engine_id = self._engine.add_instrument(symbol, STP_MODES[stp],
-                                                round(market_band * 1_000_000))
+        self._cash_unit_fixed = True
+        spec = _core.InstrumentSpec()
+        spec.symbol = symbol
+        spec.stp = STP_MODES[stp]
+        spec.market_band_ppm = round(market_band * PPM)
+        spec.cash_per_tick_lot = inst.cash_per_tick_lot
+        spec.taker_fee_ppm = to_ppm("taker_fee", taker_fee, 0.0, 0.1)
+        spec.maker_fee_ppm = to_ppm("maker_fee", maker_fee, -0.1, 0.1)
+        spec.tiers = [] if tiers is None else tier_brackets(tuple(tiers), self._cash_unit)
+        spec.im_multiplier_ppm = to_ppm("initial_margin_multiplier", initial_margin_multiplier, 1.0, 100.0)
+        if mark_source not in MARK_SOURCES:
+            raise InvalidConfigError(f"mark_source must be one of {list(MARK_SOURCES)}, got {mark_source!r}")
+        spec.mark_source = MARK_SOURCES[mark_source]
+        engine_id = self._engine.add_instrument(spec)
         assert engine_id == inst.id
         self._instruments.append(inst)
         return inst.id
@@ -151,12 +222,12 @@ class Exchange:
         Reducing the quantity at the same price keeps time priority; a larger quantity or a new
         price loses it, and a new price that crosses trades immediately.
         """
-        info = self._engine.order_info(order_id)
-        p = q = 0  # 0 = keep the current value
-        if info is not None:
-            inst = self._instruments[info["instrument"]]
-            p = 0 if price is None else inst.to_ticks(price)
-            q = 0 if qty is None else inst.to_lots(qty)
+        inst_id = self._engine.order_instrument(order_id)
+        if inst_id < 0:
+            raise _core.UnknownOrderError(f"unknown order_id {order_id}")
+        inst = self._instruments[inst_id]
+        p = 0 if price is None else inst.to_ticks(price)  # 0 = keep the current value
+        q = 0 if qty is None else inst.to_lots(qty)
         self._engine.amend(order_id, p, q, self._engine.now if ts is None else ts)
 
     # -- batches -----------------------------------------------------------------------------
@@ -229,6 +300,111 @@ class Exchange:
         """Signed positions of all accounts in one instrument (lots, indexed by account)."""
         return self._engine.positions(instrument)
 
+    # -- money, marks and margin -------------------------------------------------------
+    def to_cash(self, usd: float) -> int:
+        """USD amount in integer cash units (must be a whole number of units)."""
+        if isinstance(usd, bool) or not isinstance(usd, (int, float, np.integer, np.floating)) or not math.isfinite(usd):
+            raise InvalidOrderError(f"amount must be a finite number, got {usd!r}")
+        units = round(usd / self._cash_unit)
+        if abs(units - usd / self._cash_unit) > 1e-6 * max(1.0, abs(units)):
+            raise InvalidOrderError(f"amount {usd!r} is not a whole number of cash units ({self._cash_unit})")
+        return int(units)
+
+    def to_usd(self, cash: int | npt.ArrayLike) -> float | np.ndarray:
+        """Cash units back to USD (floats, for display)."""
+        out = np.asarray(cash, dtype=np.float64) * self._cash_unit
+        return float(out) if out.ndim == 0 else out
+
+    def deposit(self, account: int, usd: float, *, ts: int | None = None) -> None:
+        """Move collateral from outside into an account (a DEPOSIT event)."""
+        self._engine.deposit(account, self.to_cash(usd), self._ts(ts))
+
+    def withdraw(self, account: int, usd: float, *, ts: int | None = None) -> None:
+        """Move collateral out; more than the free margin raises InsufficientFundsError."""
+        self._engine.withdraw(account, self.to_cash(usd), self._ts(ts))
+
+    def fund_insurance(self, usd: float, *, ts: int | None = None) -> None:
+        """Seed or top up the insurance fund from outside."""
+        self._engine.fund_insurance(self.to_cash(usd), self._ts(ts))
+
+    def set_index(self, instrument: int, price: float, *, ts: int | None = None) -> None:
+        """Set the external index price (moves the mark if the instrument's mark source is the
+        index) and run liquidation checks."""
+        self._engine.set_index(instrument, self.instrument(instrument).to_ticks(price, "index"), self._ts(ts))
+
+    def set_mark(self, instrument: int, price: float, *, ts: int | None = None) -> None:
+        """Force the mark price (e.g. from a replayed series) and run liquidation checks."""
+        self._engine.set_mark(instrument, self.instrument(instrument).to_ticks(price, "mark"), self._ts(ts))
+
+    def apply_funding(self, instrument: int, rate: float, *, ts: int | None = None) -> None:
+        """Pay funding at `rate` x position notional at mark (longs pay shorts when positive)."""
+        self._engine.apply_funding(instrument, to_ppm("funding rate", rate, -1.0, 1.0), self._ts(ts))
+
+    def mark(self, instrument: int) -> float | None:
+        """Current mark price in price units (None before the first trade or mark)."""
+        m = self._engine.mark(instrument)
+        return None if m is None else self.instrument(instrument).price(m)
+
+    def account(self, account: int) -> AccountState:
+        """Margin state of an account at current marks, in USD."""
+        r = self._engine.account_risk(account)
+        usd = {k: self.to_usd(v) for k, v in r.items()}
+        ratio = r["maintenance"] / r["equity"] if r["equity"] > 0 else math.inf
+        return AccountState(account=account, cash=usd["cash"], equity=usd["equity"],
+                            unrealized_pnl=usd["upnl"], maintenance_margin=usd["maintenance"],
+                            initial_margin=usd["initial"], margin_ratio=ratio,
+                            free_margin=usd["equity"] - usd["initial"],
+                            liquidatable=bool(self._engine.liquidatable(account)))
+
+    def liquidation_price(self, account: int, instrument: int) -> float | None:
+        """Mark price at which the account hits maintenance margin (other positions at their
+        marks, tier re-solved across brackets); None when flat, 0.0 when it cannot happen."""
+        lp = self._engine.liquidation_price(account, instrument)
+        return None if lp is None else max(0.0, lp * self.instrument(instrument).tick_size)
+
+    def bankruptcy_price(self, account: int, instrument: int) -> float | None:
+        """Mark price at which the account's equity is exactly zero (None when flat)."""
+        bp = self._engine.bankruptcy_price(account, instrument)
+        return None if bp is None else max(0.0, bp * self.instrument(instrument).tick_size)
+
+    def entry_price(self, account: int, instrument: int) -> float | None:
+        """Average entry price of the open position (None when flat)."""
+        qty, basis, _ = self._engine.position_table(instrument)
+        k = account + _SYSTEM_SLOTS
+        if qty[k] == 0:
+            return None
+        inst = self.instrument(instrument)
+        return float(basis[k]) / float(qty[k]) / inst.cash_per_tick_lot * inst.tick_size
+
+    def realized_pnl(self, account: int, instrument: int) -> float:
+        """Realized PnL of closed lots in USD (before fees and funding)."""
+        return self.to_usd(int(self._engine.position_table(instrument)[2][account + _SYSTEM_SLOTS]))
+
+    def adl_lights(self, instrument: int, side: str | int) -> dict[int, int]:
+        """ADL queue indicator 1..5 (5 = first in line) of every holder on `side`."""
+        return dict(self._engine.adl_lights(instrument, _parse_side(side)))
+
+    @property
+    def insurance_fund(self) -> float:
+        """Insurance fund equity at mark, USD."""
+        return self.to_usd(self._engine.insurance_fund())
+
+    @property
+    def bad_debt(self) -> float:
+        """Losses bankrupt accounts left for ADL / socialization so far, USD."""
+        return self.to_usd(self._engine.bad_debt)
+
+    def balances(self) -> pd.Series:
+        """Cash of every ledger account in cash units, system accounts (negative ids) first.
+
+        Sums to exactly zero: every movement is a transfer between two ledger accounts.
+        """
+        cash = self._engine.balances()
+        return pd.Series(cash, index=pd.RangeIndex(-_SYSTEM_SLOTS, len(cash) - _SYSTEM_SLOTS), name="cash")
+
+    def _ts(self, ts: int | None) -> int:
+        return self._engine.now if ts is None else ts
+
     def order(self, order_id: int) -> dict[str, Any] | None:
         """A live order's state (price in ticks, leaves in lots), or None if it is not live."""
         return self._engine.order_info(order_id)
@@ -236,6 +412,13 @@ class Exchange:
     def live_orders(self, instrument: int) -> int:
         """Number of resting orders in an instrument's book."""
         return int(self._engine.live_orders(instrument))
+
+
+def _check_cash_unit(cash_unit: float) -> float:
+    if isinstance(cash_unit, bool) or not isinstance(cash_unit, (int, float)) or not (
+            math.isfinite(cash_unit) and cash_unit > 0):
+        raise InvalidConfigError(f"cash_unit must be a positive finite number, got {cash_unit!r}")
+    return float(cash_unit)
 
 
 def _parse_side(side: str | int) -> int:

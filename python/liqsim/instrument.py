@@ -44,6 +44,10 @@ class Instrument:
         """Cash units per (1 tick x 1 lot) of notional."""
         return int(_exact(self.tick_size) * _exact(self.lot_size) / _exact(self.cash_unit))
 
+    def notional(self, price_ticks: int, qty_lots: int) -> int:
+        """Exact notional of `qty_lots` at `price_ticks`, in cash units."""
+        return abs(int(qty_lots)) * int(price_ticks) * self.cash_per_tick_lot
+
     def to_ticks(self, price: float | npt.ArrayLike, field: str = "price") -> int | np.ndarray:
         """Convert prices to ticks, rejecting NaN/inf, non-positive and off-grid values."""
         return _to_grid(price, self.tick_size, field, "tick_size", MAX_PRICE_TICKS)
@@ -68,6 +72,8 @@ def _scale(units: int | npt.ArrayLike, step: float) -> float | np.ndarray:
 
 def _to_grid(value: float | npt.ArrayLike, step: float, field: str, step_name: str,
              limit: int) -> int | np.ndarray:
+    if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool):
+        return _scalar_to_grid(float(value), step, field, step_name, limit)
     arr = np.asarray(value, dtype=np.float64)
     if not np.all(np.isfinite(arr)):
         bad = arr[~np.isfinite(arr)].ravel()[0] if arr.ndim else arr
@@ -83,6 +89,19 @@ def _to_grid(value: float | npt.ArrayLike, step: float, field: str, step_name: s
         raise InvalidOrderError(f"{field} must be positive and at most {limit} {step_name}s, got {float(bad)!r}")
     out = rounded.astype(np.int64)
     return int(out) if out.ndim == 0 else out
+
+
+def _scalar_to_grid(v: float, step: float, field: str, step_name: str, limit: int) -> int:
+    """Plain-Python twin of the array path (a notebook's single order should not pay numpy)."""
+    if not math.isfinite(v):
+        raise InvalidOrderError(f"{field} must be a finite number, got {v}")
+    units = v / step
+    rounded = round(units)
+    if abs(units - rounded) > _GRID_RTOL * max(1.0, abs(units)):
+        raise InvalidOrderError(f"{field} {v!r} is not a multiple of {step_name} {step!r}")
+    if rounded < 1 or rounded > limit:
+        raise InvalidOrderError(f"{field} must be positive and at most {limit} {step_name}s, got {v!r}")
+    return int(rounded)
 
 
 def make_instrument(id: int, symbol: str, tick_size: float, lot_size: float, cash_unit: float,

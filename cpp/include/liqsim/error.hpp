@@ -14,6 +14,7 @@ enum class ErrorKind : std::uint8_t {
   UnknownOrder,       // KeyError
   UnknownAccount,     // KeyError
   UnknownInstrument,  // KeyError
+  InsufficientFunds,  // ValueError: a withdrawal beyond free margin
 };
 
 class Error : public std::runtime_error {

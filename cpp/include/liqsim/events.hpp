@@ -17,6 +17,17 @@ enum class EventType : std::uint8_t {
   Amend = 6,
   CancelReject = 7,
   AmendReject = 8,
+  Liquidation = 9,   // account, instrument, qty = position, price = mark, cash = equity,
+                     // other_leaves = maintenance margin, code = liquidation mode
+  Takeover = 10,     // account -> other_account (insurance fund / vault), price, qty
+  AdlFill = 11,      // bankrupt account, other_account = counterparty, price, qty, side = the
+                     // bankrupt account's closing side
+  Funding = 12,      // account, qty = position, price = mark, cash = paid (>0) or received (<0)
+  InsuranceFund = 13,// cash = change, leaves = new insurance fund equity, code = cause
+  BadDebt = 14,      // account, cash = loss not covered by the account
+  Deposit = 15,      // account, cash
+  Withdrawal = 16,   // account, cash
+  Mark = 17,         // price = new mark, other_leaves = index (0 if none)
 };
 
 enum class Reason : std::uint16_t {
@@ -30,6 +41,11 @@ enum class Reason : std::uint16_t {
   MarketRemainder = 7,
   NoLiquidity = 8,
   TooLate = 9,
+  InsufficientMargin = 10,
+  Liquidation = 11,
+  ClearanceFee = 12,
+  TakeoverLoss = 13,
+  Socialized = 14,
 };
 
 // Field order chosen so the struct has no padding (88 bytes); the numpy dtype mirrors it.

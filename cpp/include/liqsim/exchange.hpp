@@ -1,22 +1,61 @@
-// Facade: one ordered pipeline over the books (and, later, clearing, risk and breakers).
+// Facade: one ordered pipeline over books, clearing and risk. For every command:
+// validate -> risk pre-check (initial margin) -> match (fills settle in the ledger as they
+// happen) -> update mark -> liquidation triggers -> liquidation orders -> backstop -> ADL.
 // Every public command validates all of its input before it changes anything.
 #pragma once
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "liqsim/account_array.hpp"
 #include "liqsim/book/id_map.hpp"
 #include "liqsim/book/order_book.hpp"
+#include "liqsim/clearing/ledger.hpp"
+#include "liqsim/clearing/margin_tiers.hpp"
+#include "liqsim/clearing/positions.hpp"
 #include "liqsim/error.hpp"
 #include "liqsim/events.hpp"
+#include "liqsim/risk/adl.hpp"
+#include "liqsim/risk/trigger_index.hpp"
 #include "liqsim/types.hpp"
 
 namespace liqsim {
+
+enum class MarkSource : std::uint8_t { Last = 0, Index = 1 };
 
 struct InstrumentSpec {
   std::string symbol;
   Stp stp = Stp::None;
   std::int64_t market_band_ppm = 50'000;  // market-order protection band, 5%
+  Cash cash_per_tick_lot = 1;             // tick_size * lot_size / cash_unit
+  std::int64_t taker_fee_ppm = 0;
+  std::int64_t maker_fee_ppm = 0;         // negative: rebate, at most the taker fee
+  std::vector<std::pair<Cash, std::int64_t>> tiers;  // (notional cap, MMR ppm); empty: none
+  std::int64_t im_multiplier_ppm = 2'000'000;        // initial margin = 2 x MMR
+  MarkSource mark_source = MarkSource::Last;
+};
+
+enum class LiquidationMode : std::uint8_t { IocBankruptcy = 0, Partial = 1, Market = 2 };
+enum class BackstopKind : std::uint8_t { InsuranceFund = 0, Vault = 1 };
+
+struct RiskSpec {
+  bool enabled = false;  // false: matching and settlement only (no margin, no liquidations)
+  LiquidationMode mode = LiquidationMode::IocBankruptcy;
+  std::int64_t clearance_fee_ppm = 5'000;  // of the liquidated notional, to the insurance fund
+  std::int64_t partial_fraction_ppm = 200'000;
+  Cash partial_threshold = 0;  // positions with notional above this are sliced
+  Cash partial_min_slice = 0;  // slice notional floor (0: none)
+  Cash partial_max_slice = 0;  // slice notional cap (0: none)
+  Timestamp partial_cooldown_ns = 30'000'000'000;
+  std::int64_t market_slippage_ppm = 50'000;
+  std::int64_t max_per_step = 0;  // liquidations per command (0: unlimited)
+  BackstopKind backstop = BackstopKind::InsuranceFund;
+  std::int64_t vault_trigger_ppm = 666'667;  // vault takes over below 2/3 of maintenance
+  AdlRule adl_rule = AdlRule::PnlLeverage;
+  bool adl_at_mark = false;
+  std::uint64_t adl_seed = 0;
+  std::int64_t unwind_slippage_ppm = 10'000;  // backstop unwinds with IOCs at mark -+ 1%
 };
 
 struct NewOrder {
@@ -57,26 +96,72 @@ struct OrderInfo {
   bool reduce_only;
 };
 
-class Exchange {
+// Margin state of one account at current marks (cash units).
+struct AccountRisk {
+  Cash cash;
+  Cash equity;       // cash + sum(position x mark)
+  Cash maintenance;  // sum over positions of tier maintenance margin
+  Cash initial;      // initial margin of positions and resting orders
+  Cash upnl;         // equity - cash - ... (sum of position x mark - basis)
+};
+
+// Exact thresholds as fractions of ticks (num / den, den > 0); nullopt when flat or undefined.
+struct PriceFraction {
+  int128 num;
+  int128 den;
+};
+
+class Exchange : private FillSink {
  public:
+  explicit Exchange(RiskSpec risk = {});
+
   InstrumentId add_instrument(const InstrumentSpec& spec);
   AccountId add_account();
   AccountId add_accounts(std::size_t n);  // returns the first new id
 
+  // Trading
   void submit(const NewOrder& o);
   void cancel(OrderId id, Timestamp ts);
   void amend(OrderId id, Price price, Qty qty, Timestamp ts);
   // Runs rows in order; a bad row throws Error with row() set, earlier rows stay applied.
   void run_batch(const BatchView& b);
 
+  // Money and prices
+  void deposit(AccountId a, Cash amount, Timestamp ts);
+  void withdraw(AccountId a, Cash amount, Timestamp ts);
+  void fund_insurance(Cash amount, Timestamp ts);
+  void set_index(InstrumentId inst, Price index, Timestamp ts);
+  void set_mark(InstrumentId inst, Price mark, Timestamp ts);
+  // Pays funding at `rate_ppm` of each position's notional at mark (longs pay if positive).
+  void apply_funding(InstrumentId inst, std::int64_t rate_ppm, Timestamp ts);
+
+  // Queries
   EventLog& log() { return log_; }
   const OrderBook& book(InstrumentId inst) const;
   const InstrumentSpec& spec(InstrumentId inst) const;
+  const RiskSpec& risk_spec() const { return risk_; }
   Qty position(AccountId a, InstrumentId inst) const;
-  const std::vector<Qty>& positions(InstrumentId inst) const;
+  const PositionBook& positions(InstrumentId inst) const;
+  const Ledger& ledger() const { return ledger_; }
+  std::optional<Price> mark(InstrumentId inst) const;
+  std::optional<Price> index(InstrumentId inst) const;
+  std::optional<Price> last_trade(InstrumentId inst) const;
+  AccountRisk account_risk(AccountId a) const;
+  bool liquidatable(AccountId a) const;
+  std::optional<PriceFraction> liquidation_price(AccountId a, InstrumentId inst) const;
+  std::optional<PriceFraction> bankruptcy_price(AccountId a, InstrumentId inst) const;
+  std::vector<AdlCandidate> adl_candidates(InstrumentId inst, Side side) const;
+  Cash insurance_fund() const;  // equity of the insurance fund at mark
+  Cash bad_debt() const { return bad_debt_; }
+  const MarginTiers* tiers(InstrumentId inst) const;
   // False if the id is unknown or the order is no longer live.
   bool order_info(OrderId id, OrderInfo& out) const;
   bool order_seen(OrderId id) const { return ids_.find(id) != IdMap::kMissing; }
+  // Instrument of any order ever seen, live or done (-1 if never seen).
+  InstrumentId order_instrument(OrderId id) const {
+    const std::uint64_t h = ids_.find(id);
+    return h == IdMap::kMissing ? -1 : handle_instrument(h);
+  }
 
   std::size_t num_instruments() const { return instruments_.size(); }
   std::size_t num_accounts() const { return num_accounts_; }
@@ -86,27 +171,71 @@ class Exchange {
  private:
   struct Instrument {
     InstrumentSpec spec;
+    std::optional<MarginTiers> tiers;
     OrderBook book;
-    std::vector<Qty> positions;  // signed lots per account
+    PositionBook pos;
+    TriggerIndex triggers;
+    std::optional<Price> index, mark, last;
   };
 
+  // exchange.cpp: commands and matching
   void check_instrument(InstrumentId inst) const;
   void check_account(AccountId a) const;
+  void check_account_or_system(AccountId a) const;  // system accounts have ids -4..-1
   void check_ts(Timestamp ts) const;
   void validate(const NewOrder& o) const;
   MatchContext context(Instrument& ins, InstrumentId inst, Timestamp ts);
   void retire(OrderId id, InstrumentId inst) { ids_.set(id, done_handle(inst)); }
   Event& order_event(EventType type, Reason code, InstrumentId inst, OrderId id, AccountId a,
                      Side side, Price price, Qty qty);
-  // Takes liquidity and rests or expires the remainder (shared by submit and amend).
-  void take_and_rest(Instrument& ins, InstrumentId inst, Taker& t, Timestamp ts);
+  void place(const NewOrder& o, bool checked);
+  // Takes liquidity and rests or expires the remainder; returns lots filled.
+  Qty take_and_rest(Instrument& ins, InstrumentId inst, Taker& t, Timestamp ts);
+  void on_fill(const Fill& f) override;
+  // Moves cash, fees and lots for one trade; fees only where asked and never for system accounts.
+  void settle(InstrumentId inst, AccountId buyer, AccountId seller, Price price, Qty qty,
+              AccountId taker, bool taker_fee, bool maker_fee);
+  void finish_command();
+  void sync_marks();
+  OrderId engine_order_id() { return next_engine_id_++; }
 
+  // exchange_margin.cpp: valuation, margin and thresholds
+  Price valuation_price(const Instrument& ins) const;
+  Cash notional(const Instrument& ins, Qty lots, Price price) const;
+  bool passes_initial_margin(const NewOrder& o, Price limit) const;
+  void mark_dirty(AccountId a);
+  void refresh_triggers();
+  void update_mark(InstrumentId inst, Price mark);
+
+  // exchange_liquidation.cpp: the risk stage
+  void risk_stage();
+  void liquidate(AccountId a);
+  Cash close_through_book(AccountId a, InstrumentId inst, Qty qty, Price limit);
+  void takeover(AccountId a, InstrumentId inst, AccountId backstop);
+  void auto_deleverage(AccountId a, InstrumentId inst, Qty qty, Price price);
+  void transfer_position(AccountId from, AccountId to, InstrumentId inst, Qty lots, Price price);
+  void settle_bad_debt(AccountId a, const std::vector<AdlFill>& counterparties);
+  void unwind_backstops();
+
+  RiskSpec risk_;
   std::vector<Instrument> instruments_;
   std::size_t num_accounts_ = 0;
+  Ledger ledger_;
+  AccountArray<std::uint8_t> open_positions_;  // instruments with a non-zero position
+  AccountArray<std::uint8_t> dirty_;
+  std::vector<AccountId> dirty_list_;
+  std::vector<AccountId> multi_;  // accounts with positions in several instruments
+  AccountArray<Timestamp> last_liquidation_;
+  AccountArray<std::uint8_t> in_multi_;
+  std::uint64_t adl_rounds_ = 0;
   IdMap ids_;
   EventLog log_;
   Timestamp now_ = 0;
   OrderId max_order_id_ = 0;
+  OrderId next_engine_id_ = OrderId{1} << 62;  // ids of orders the engine sends itself
+  bool fee_exempt_taker_ = false;               // liquidation and backstop orders
+  bool in_risk_stage_ = false;
+  Cash bad_debt_ = 0;
 };
 
 }  // namespace liqsim

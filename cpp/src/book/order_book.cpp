@@ -42,8 +42,7 @@ bool OrderBook::match(Taker& t, MatchContext& ctx) {
         e.price = t.limit;
         e.qty = t.leaves;
         e.code = static_cast<std::uint16_t>(Reason::SelfTrade);
-        t.leaves = 0;
-        return false;
+        return false;  // t.leaves is what was cancelled
       }
       cancel_maker(mi, m.leaves, Reason::SelfTrade, ctx);
       continue;
@@ -59,13 +58,11 @@ bool OrderBook::match(Taker& t, MatchContext& ctx) {
 
     Level& lv = opp.back();
     const Qty f = std::min(t.leaves, m.leaves);
+    const Price px = lv.price;
     t.leaves -= f;
     m.leaves -= f;
     lv.qty -= f;
-    const AccountId buyer = t.side == Side::Buy ? t.account : m.account;
-    const AccountId seller = t.side == Side::Buy ? m.account : t.account;
-    ctx.positions[buyer] += f;
-    ctx.positions[seller] -= f;
+    open_ref(m) -= f;
 
     Event& e = ctx.log.emit(EventType::Fill, ctx.ts, ctx.instrument);
     e.order_id = t.id;
@@ -73,17 +70,18 @@ bool OrderBook::match(Taker& t, MatchContext& ctx) {
     e.other_order_id = m.id;
     e.other_account = m.account;
     e.side = static_cast<std::int8_t>(t.side);
-    e.price = lv.price;
+    e.price = px;
     e.qty = f;
     e.leaves = t.leaves;
     e.other_leaves = m.leaves;
+    const Fill fill{ctx.instrument, t.id, m.id, t.account, m.account, t.side, px, f};
 
     if (m.leaves == 0) {
       ctx.ids.set(m.id, done_handle(ctx.instrument));
-      unlink(lv, mi);
-      free_.push_back(mi);
+      detach(lv, mi);
       if (lv.count == 0) opp.pop_back();
     }
+    ctx.sink.on_fill(fill);
   }
   return true;
 }
@@ -157,8 +155,9 @@ std::uint32_t OrderBook::alloc() {
 
 std::uint32_t OrderBook::rest(const Taker& t) {
   const std::uint32_t idx = alloc();
-  pool_[idx] = RestingOrder{t.id, t.limit, t.leaves, t.account, kNil, kNil, t.side, t.kind, t.reduce_only};
-  link_back(level_for_insert(t.side, t.limit), idx);
+  pool_[idx] = RestingOrder{t.id,   t.limit, t.leaves, t.account,    kNil,
+                            kNil,   kNil,    kNil,     t.side, t.kind, t.reduce_only};
+  attach(idx);
   return idx;
 }
 
@@ -205,6 +204,36 @@ void OrderBook::unlink(Level& lv, std::uint32_t idx) {
   --lv.count;
 }
 
+void OrderBook::attach(std::uint32_t idx) {
+  RestingOrder& o = pool_[idx];
+  link_back(level_for_insert(o.side, o.price), idx);
+  AccountOrders& acct = accounts_[o.account];
+  o.acct_prev = kNil;
+  o.acct_next = acct.head;
+  if (acct.head != kNil) pool_[acct.head].acct_prev = idx;
+  acct.head = idx;
+  open_ref(o) += o.leaves;
+}
+
+void OrderBook::detach(Level& lv, std::uint32_t idx) {
+  RestingOrder& o = pool_[idx];
+  open_ref(o) -= o.leaves;
+  unlink(lv, idx);
+  if (o.acct_prev != kNil) pool_[o.acct_prev].acct_next = o.acct_next;
+  else accounts_[o.account].head = o.acct_next;
+  if (o.acct_next != kNil) pool_[o.acct_next].acct_prev = o.acct_prev;
+  free_.push_back(idx);
+}
+
+std::size_t OrderBook::cancel_all(AccountId a, Reason why, MatchContext& ctx) {
+  std::size_t n = 0;
+  while (accounts_[a].head != kNil) {
+    cancel_maker(accounts_[a].head, pool_[accounts_[a].head].leaves, why, ctx);
+    ++n;
+  }
+  return n;
+}
+
 void OrderBook::erase_level_if_empty(Side s, std::size_t li) {
   auto& v = levels(s);
   if (v[li].count == 0) v.erase(v.begin() + static_cast<std::ptrdiff_t>(li));
@@ -212,16 +241,17 @@ void OrderBook::erase_level_if_empty(Side s, std::size_t li) {
 
 void OrderBook::remove(std::uint32_t idx) {
   const RestingOrder& o = pool_[idx];
-  const std::size_t li = find_level(o.side, o.price);
-  unlink(levels(o.side)[li], idx);
-  erase_level_if_empty(o.side, li);
-  free_.push_back(idx);
+  const Side side = o.side;
+  const std::size_t li = find_level(side, o.price);
+  detach(levels(side)[li], idx);
+  erase_level_if_empty(side, li);
 }
 
 void OrderBook::reduce(std::uint32_t idx, Qty new_leaves) {
   RestingOrder& o = pool_[idx];
   Level& lv = levels(o.side)[find_level(o.side, o.price)];
   lv.qty -= o.leaves - new_leaves;
+  open_ref(o) -= o.leaves - new_leaves;
   o.leaves = new_leaves;
 }
 
@@ -230,6 +260,7 @@ void OrderBook::requeue(std::uint32_t idx, Price price, Qty leaves) {
   const std::size_t li = find_level(o.side, o.price);
   unlink(levels(o.side)[li], idx);
   erase_level_if_empty(o.side, li);
+  open_ref(o) += leaves - o.leaves;
   o.price = price;
   o.leaves = leaves;
   link_back(level_for_insert(o.side, price), idx);

@@ -286,10 +286,11 @@ class ReferenceExchange:
         book = self.books[o.instrument]
         opposite = book.side(-o.side)
         submitted_price = 0 if o.kind == MARKET else o.price
+        submitted_qty = o.leaves
 
         def reject(reason: int) -> None:
             self._emit(EV_REJECT, ts, o.instrument, code=reason, order_id=o.order_id,
-                       account=o.account, side=o.side, price=submitted_price, qty=o.leaves)
+                       account=o.account, side=o.side, price=submitted_price, qty=submitted_qty)
 
         if o.reduce_only:
             pos = self.positions.get((o.account, o.instrument), 0)

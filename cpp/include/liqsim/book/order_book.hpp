@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "liqsim/account_array.hpp"
 #include "liqsim/book/id_map.hpp"
 #include "liqsim/events.hpp"
 #include "liqsim/types.hpp"
@@ -33,8 +34,10 @@ struct RestingOrder {
   Price price;
   Qty leaves;
   AccountId account;
-  std::uint32_t prev;
+  std::uint32_t prev;       // FIFO neighbours inside the price level
   std::uint32_t next;
+  std::uint32_t acct_prev;  // neighbours among the same account's orders in this book
+  std::uint32_t acct_next;
   Side side;
   Kind kind;
   bool reduce_only;
@@ -59,11 +62,33 @@ struct Taker {
   bool reduce_only;
 };
 
-// What matching may touch outside the book: the event log, this instrument's positions (for
-// reduce-only caps and to move lots on fills), the id map (to retire filled orders).
+struct Fill {
+  InstrumentId instrument;
+  OrderId taker_order;
+  OrderId maker_order;
+  AccountId taker;
+  AccountId maker;
+  Side taker_side;
+  Price price;
+  Qty qty;
+};
+
+// Settles each fill as it happens (positions, cash, fees): the clearing layer implements it.
+class FillSink {
+ public:
+  virtual void on_fill(const Fill& f) = 0;
+
+ protected:
+  ~FillSink() = default;
+};
+
+// What matching may touch outside the book: the event log, this instrument's positions (read
+// only, for reduce-only caps; indexable by system account ids), the fill sink, the id map (to
+// retire filled orders).
 struct MatchContext {
   EventLog& log;
-  std::vector<Qty>& positions;
+  const Qty* positions;
+  FillSink& sink;
   IdMap& ids;
   InstrumentId instrument;
   Stp stp;
@@ -79,7 +104,7 @@ inline Qty reduce_cap(Qty position, Side side) {
 class OrderBook {
  public:
   // Sweeps the opposite side while it crosses `t.limit`. Returns false if self-trade
-  // prevention cancelled the taker (its leaves are then gone), true otherwise.
+  // prevention cancelled the taker (t.leaves is then the cancelled remainder), true otherwise.
   bool match(Taker& t, MatchContext& ctx);
   // Quantity a taker could fill right now (dry run of `match`, nothing changes): for FOK.
   Qty fillable(const Taker& t, const MatchContext& ctx, Qty needed) const;
@@ -101,6 +126,16 @@ class OrderBook {
   }
   std::size_t live_orders() const { return pool_.size() - free_.size(); }
 
+  // Per-account view: resting quantity by side and the account's orders (for margin checks and
+  // for cancelling everything an account has when it is liquidated).
+  void resize_accounts(std::size_t n) { accounts_.resize(n); }
+  Qty open_qty(AccountId a, Side s) const {
+    return s == Side::Buy ? accounts_[a].open_buy : accounts_[a].open_sell;
+  }
+  bool has_orders(AccountId a) const { return accounts_[a].head != kNil; }
+  // Cancels all of an account's resting orders (CANCEL events with `why`); returns how many.
+  std::size_t cancel_all(AccountId a, Reason why, MatchContext& ctx);
+
  private:
   std::vector<Level>& levels(Side s) { return s == Side::Buy ? bids_ : asks_; }
   const std::vector<Level>& levels(Side s) const { return s == Side::Buy ? bids_ : asks_; }
@@ -108,13 +143,25 @@ class OrderBook {
   static Price key(Side s, Price p) { return s == Side::Buy ? p : -p; }
   std::size_t find_level(Side s, Price p) const;  // index, or size() if absent
   Level& level_for_insert(Side s, Price p);
-  void link_back(Level& lv, std::uint32_t idx);
-  void unlink(Level& lv, std::uint32_t idx);
+  void link_back(Level& lv, std::uint32_t idx);  // FIFO only
+  void unlink(Level& lv, std::uint32_t idx);     // FIFO only
+  void attach(std::uint32_t idx);                // level, account list, open qty
+  void detach(Level& lv, std::uint32_t idx);     // inverse of attach, then frees the slot
+  Qty& open_ref(const RestingOrder& o) {
+    return o.side == Side::Buy ? accounts_[o.account].open_buy : accounts_[o.account].open_sell;
+  }
   void erase_level_if_empty(Side s, std::size_t li);
   std::uint32_t alloc();
   void cancel_maker(std::uint32_t idx, Qty cancel_qty, Reason why, MatchContext& ctx);
 
+  struct AccountOrders {
+    std::uint32_t head = kNil;
+    Qty open_buy = 0;
+    Qty open_sell = 0;
+  };
+
   std::vector<Level> bids_, asks_;
+  AccountArray<AccountOrders> accounts_;
   std::vector<RestingOrder> pool_;
   std::vector<std::uint32_t> free_;
 };

@@ -1,0 +1,118 @@
+// Money, marks, margin queries and risk state on liqsim._core.Engine.
+#include <pybind11/numpy.h>
+#include <pybind11/stl.h>
+
+#include "bindings.hpp"
+#include "liqsim/exchange.hpp"
+
+namespace py = pybind11;
+
+namespace liqsim::py_bindings {
+
+namespace {
+
+py::object fraction_to_float(const std::optional<PriceFraction>& f) {
+  if (!f) return py::none();
+  return py::float_(static_cast<double>(f->num) / static_cast<double>(f->den));
+}
+
+template <class T>
+py::array_t<T> copy_array(const T* data, std::size_t n) {
+  return py::array_t<T>(static_cast<py::ssize_t>(n), data);
+}
+
+}  // namespace
+
+void bind_clearing(py::module_& m) {
+  auto cls = py::reinterpret_borrow<py::class_<Exchange>>(m.attr("Engine"));
+  cls.def("deposit", &Exchange::deposit, py::arg("account"), py::arg("amount"), py::arg("ts"))
+      .def("withdraw", &Exchange::withdraw, py::arg("account"), py::arg("amount"), py::arg("ts"))
+      .def("fund_insurance", &Exchange::fund_insurance, py::arg("amount"), py::arg("ts"))
+      .def("set_index", &Exchange::set_index, py::arg("instrument"), py::arg("index"), py::arg("ts"))
+      .def("set_mark", &Exchange::set_mark, py::arg("instrument"), py::arg("mark"), py::arg("ts"))
+      .def("apply_funding", &Exchange::apply_funding, py::arg("instrument"), py::arg("rate_ppm"),
+           py::arg("ts"))
+      .def("mark", &Exchange::mark, py::arg("instrument"))
+      .def("index", &Exchange::index, py::arg("instrument"))
+      .def("last_trade", &Exchange::last_trade, py::arg("instrument"))
+      .def(
+          "account_risk",
+          [](const Exchange& ex, AccountId a) {
+            const AccountRisk r = ex.account_risk(a);
+            py::dict d;
+            d["cash"] = r.cash;
+            d["equity"] = r.equity;
+            d["maintenance"] = r.maintenance;
+            d["initial"] = r.initial;
+            d["upnl"] = r.upnl;
+            return d;
+          },
+          py::arg("account"))
+      .def("liquidatable", &Exchange::liquidatable, py::arg("account"))
+      .def(
+          "liquidation_price",
+          [](const Exchange& ex, AccountId a, InstrumentId i) {
+            return fraction_to_float(ex.liquidation_price(a, i));
+          },
+          py::arg("account"), py::arg("instrument"))
+      .def(
+          "bankruptcy_price",
+          [](const Exchange& ex, AccountId a, InstrumentId i) {
+            return fraction_to_float(ex.bankruptcy_price(a, i));
+          },
+          py::arg("account"), py::arg("instrument"))
+      .def("cash", [](const Exchange& ex, AccountId a) { return ex.ledger().balance(a); },
+           py::arg("account"))
+      .def("ledger_total", [](const Exchange& ex) { return ex.ledger().total(); })
+      .def(
+          "balances",
+          [](const Exchange& ex) {
+            return copy_array(ex.ledger().balances() - kSystemAccountCount,
+                              ex.num_accounts() + kSystemAccountCount);
+          },
+          "Cash of every ledger account, system accounts (-4..-1) first.")
+      .def(
+          "position_table",
+          [](const Exchange& ex, InstrumentId i) {
+            const PositionBook& p = ex.positions(i);
+            const std::size_t n = ex.num_accounts() + kSystemAccountCount;
+            return py::make_tuple(copy_array(p.qty.data() - kSystemAccountCount, n),
+                                  copy_array(p.basis.data() - kSystemAccountCount, n),
+                                  copy_array(p.realized.data() - kSystemAccountCount, n));
+          },
+          py::arg("instrument"), "(qty, basis, realized) arrays, system accounts (-4..-1) first.")
+      .def("insurance_fund", &Exchange::insurance_fund)
+      .def_property_readonly("bad_debt", &Exchange::bad_debt)
+      .def(
+          "adl_lights",
+          [](const Exchange& ex, InstrumentId i, int side) {
+            if (side != 1 && side != -1) fail(ErrorKind::InvalidOrder, "side must be +1 or -1");
+            const auto cands = ex.adl_candidates(i, static_cast<Side>(side));
+            const auto lights = adl_lights(ex.risk_spec().adl_rule, cands);
+            py::dict d;
+            for (std::size_t k = 0; k < cands.size(); ++k) d[py::int_(cands[k].account)] = lights[k];
+            return d;
+          },
+          py::arg("instrument"), py::arg("side"),
+          "ADL indicator 1..5 of every holder on `side` (+1 longs, -1 shorts).")
+      .def(
+          "tier_table",
+          [](const Exchange& ex, InstrumentId i) {
+            py::list out;
+            if (const MarginTiers* t = ex.tiers(i))
+              for (const Tier& tier : t->tiers())
+                out.append(py::make_tuple(tier.cap, tier.mmr_ppm, tier.cum));
+            return out;
+          },
+          py::arg("instrument"), "(cap, mmr_ppm, cum) per margin tier, cash units.")
+      .def(
+          "maintenance_for",
+          [](const Exchange& ex, InstrumentId i, Cash notional) {
+            const MarginTiers* t = ex.tiers(i);
+            if (!t) fail(ErrorKind::InvalidConfig, "instrument has no margin tiers");
+            return t->maintenance(notional);
+          },
+          py::arg("instrument"), py::arg("notional"));
+}
+
+}  // namespace liqsim::py_bindings

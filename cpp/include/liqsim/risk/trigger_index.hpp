@@ -1,0 +1,54 @@
+// Liquidation trigger index of one instrument: accounts ordered by the mark price at which
+// they would become liquidatable, per position side. After a mark move only the accounts whose
+// trigger was crossed are visited, so the cost grows with the number triggered, not held.
+// Keys are conservative (a superset); the caller confirms each candidate exactly.
+#pragma once
+#include <limits>
+#include <set>
+#include <utility>
+#include <vector>
+
+#include "liqsim/account_array.hpp"
+#include "liqsim/types.hpp"
+
+namespace liqsim {
+
+class TriggerIndex {
+ public:
+  void resize(std::size_t traders) { where_.resize(traders); }
+
+  // A long is a candidate when mark <= key, a short when mark >= key.
+  void set(AccountId a, Side position_side, Price key) {
+    erase(a);
+    auto& tree = position_side == Side::Buy ? longs_ : shorts_;
+    tree.emplace(key, a);
+    where_[a] = Entry{key, static_cast<std::int8_t>(position_side)};
+  }
+
+  void erase(AccountId a) {
+    Entry& e = where_[a];
+    if (e.side == 0) return;
+    (e.side > 0 ? longs_ : shorts_).erase({e.key, a});
+    e = Entry{};
+  }
+
+  void candidates(Price mark, std::vector<AccountId>& out) const {
+    for (auto it = longs_.lower_bound({mark, std::numeric_limits<AccountId>::min()});
+         it != longs_.end(); ++it)
+      out.push_back(it->second);
+    for (auto it = shorts_.begin(); it != shorts_.end() && it->first <= mark; ++it)
+      out.push_back(it->second);
+  }
+
+  std::size_t size() const { return longs_.size() + shorts_.size(); }
+
+ private:
+  struct Entry {
+    Price key = 0;
+    std::int8_t side = 0;  // 0: not indexed
+  };
+  std::set<std::pair<Price, AccountId>> longs_, shorts_;
+  AccountArray<Entry> where_;
+};
+
+}  // namespace liqsim

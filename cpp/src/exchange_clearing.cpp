@@ -1,0 +1,170 @@
+// Settlement of fills in the ledger, deposits and withdrawals, marks and funding.
+#include <algorithm>
+#include <string>
+
+#include "liqsim/exchange.hpp"
+
+namespace liqsim {
+
+namespace {
+
+Cash ceil_div(int128 num, int128 den) {  // den > 0
+  int128 q = num / den;
+  if (num % den != 0 && num > 0) ++q;
+  return static_cast<Cash>(q);
+}
+
+Cash floor_div(int128 num, int128 den) {  // den > 0
+  int128 q = num / den;
+  if (num % den != 0 && num < 0) --q;
+  return static_cast<Cash>(q);
+}
+
+std::string str(std::int64_t v) { return std::to_string(v); }
+
+}  // namespace
+
+void Exchange::on_fill(const Fill& f) {
+  const AccountId buyer = f.taker_side == Side::Buy ? f.taker : f.maker;
+  const AccountId seller = f.taker_side == Side::Buy ? f.maker : f.taker;
+  settle(f.instrument, buyer, seller, f.price, f.qty, f.taker, !fee_exempt_taker_, true);
+}
+
+void Exchange::settle(InstrumentId inst, AccountId buyer, AccountId seller, Price price, Qty qty,
+                      AccountId taker, bool taker_fee, bool maker_fee) {
+  Instrument& ins = instruments_[static_cast<std::size_t>(inst)];
+  const Cash per_lot = price * ins.spec.cash_per_tick_lot;
+  const Cash notional = per_lot * qty;  // bounded at order entry
+  ledger_.transfer(buyer, seller, notional);
+
+  // Fees round in the exchange's favour: charges up, rebates down. System accounts pay none.
+  auto charge = [&](AccountId a, std::int64_t rate) {
+    if (is_system(a)) return;
+    if (rate > 0) ledger_.transfer(a, kFeePool, ceil_div(int128{notional} * rate, kPpm));
+    if (rate < 0) ledger_.transfer(kFeePool, a, floor_div(int128{notional} * -rate, kPpm));
+  };
+  if (taker_fee) charge(taker, ins.spec.taker_fee_ppm);
+  if (maker_fee) charge(taker == buyer ? seller : buyer, ins.spec.maker_fee_ppm);
+
+  for (const auto& [a, delta] : {std::pair{buyer, qty}, std::pair{seller, -qty}}) {
+    const Qty before = ins.pos.qty[a];
+    ins.pos.apply(a, delta, per_lot);
+    const Qty after = ins.pos.qty[a];
+    if ((before == 0) != (after == 0))
+      open_positions_[a] = static_cast<std::uint8_t>(open_positions_[a] + (after != 0 ? 1 : -1));
+    mark_dirty(a);
+  }
+  ins.last = price;
+}
+
+void Exchange::deposit(AccountId a, Cash amount, Timestamp ts) {
+  check_account(a);
+  if (amount <= 0) fail(ErrorKind::InvalidOrder, "deposit amount must be > 0, got " + str(amount));
+  check_ts(ts);
+  now_ = ts;
+  ledger_.transfer(kExternal, a, amount);
+  Event& e = log_.emit(EventType::Deposit, now_, -1);
+  e.account = a;
+  e.cash = amount;
+  mark_dirty(a);
+}
+
+void Exchange::fund_insurance(Cash amount, Timestamp ts) {
+  if (amount <= 0)
+    fail(ErrorKind::InvalidOrder, "insurance fund deposit must be > 0, got " + str(amount));
+  check_ts(ts);
+  now_ = ts;
+  ledger_.transfer(kExternal, kInsuranceFund, amount);
+  Event& e = log_.emit(EventType::InsuranceFund, now_, -1);
+  e.cash = amount;
+  e.leaves = insurance_fund();
+}
+
+void Exchange::withdraw(AccountId a, Cash amount, Timestamp ts) {
+  check_account(a);
+  if (amount <= 0)
+    fail(ErrorKind::InvalidOrder, "withdrawal amount must be > 0, got " + str(amount));
+  check_ts(ts);
+  const AccountRisk r = account_risk(a);
+  const Cash free = std::min(r.equity - r.initial, r.cash);
+  if (amount > free)
+    fail(ErrorKind::InsufficientFunds, "withdrawal of " + str(amount) + " exceeds free margin " +
+                                           str(std::max<Cash>(free, 0)) + " of account " + str(a));
+  now_ = ts;
+  ledger_.transfer(a, kExternal, amount);
+  Event& e = log_.emit(EventType::Withdrawal, now_, -1);
+  e.account = a;
+  e.cash = amount;
+  mark_dirty(a);
+}
+
+void Exchange::update_mark(InstrumentId inst, Price mark) {
+  Instrument& ins = instruments_[static_cast<std::size_t>(inst)];
+  ins.mark = mark;
+  Event& e = log_.emit(EventType::Mark, now_, inst);
+  e.price = mark;
+  e.other_leaves = ins.index.value_or(0);
+}
+
+void Exchange::set_index(InstrumentId inst, Price index, Timestamp ts) {
+  check_instrument(inst);
+  if (index < 1 || index > kMaxPrice)
+    fail(ErrorKind::InvalidOrder, "index must be in 1..1e15 ticks, got " + str(index));
+  check_ts(ts);
+  now_ = ts;
+  Instrument& ins = instruments_[static_cast<std::size_t>(inst)];
+  ins.index = index;
+  if (ins.spec.mark_source == MarkSource::Index) update_mark(inst, index);
+  finish_command();
+}
+
+void Exchange::set_mark(InstrumentId inst, Price mark, Timestamp ts) {
+  check_instrument(inst);
+  if (mark < 1 || mark > kMaxPrice)
+    fail(ErrorKind::InvalidOrder, "mark must be in 1..1e15 ticks, got " + str(mark));
+  check_ts(ts);
+  now_ = ts;
+  update_mark(inst, mark);
+  finish_command();
+}
+
+// With mark = last trade, the FILL events already carry every mark change: no MARK events.
+void Exchange::sync_marks() {
+  for (auto& ins : instruments_)
+    if (ins.spec.mark_source == MarkSource::Last && ins.last) ins.mark = ins.last;
+}
+
+void Exchange::finish_command() {
+  sync_marks();
+  if (risk_.enabled) risk_stage();
+}
+
+void Exchange::apply_funding(InstrumentId inst, std::int64_t rate_ppm, Timestamp ts) {
+  check_instrument(inst);
+  if (rate_ppm < -kPpm || rate_ppm > kPpm)
+    fail(ErrorKind::InvalidOrder, "funding rate must be within +-100%, got " + str(rate_ppm) + " ppm");
+  check_ts(ts);
+  Instrument& ins = instruments_[static_cast<std::size_t>(inst)];
+  const Price v = valuation_price(ins);
+  if (v == 0) fail(ErrorKind::InvalidOrder, "funding needs a mark price for " + ins.spec.symbol);
+  now_ = ts;
+  // Payers pay their amount rounded up into the fee pool, receivers get theirs rounded down
+  // from it: the rounding residue stays in the pool and cash is conserved exactly.
+  for (AccountId a = -kSystemAccountCount; a < static_cast<AccountId>(num_accounts_); ++a) {
+    const Qty p = ins.pos.qty[a];
+    if (p == 0) continue;
+    const int128 owed = int128{p} * v * ins.spec.cash_per_tick_lot * rate_ppm;  // > 0: pays
+    const Cash amount = owed > 0 ? ceil_div(owed, kPpm) : -floor_div(-owed, kPpm);
+    if (amount > 0) ledger_.transfer(a, kFeePool, amount);
+    if (amount < 0) ledger_.transfer(kFeePool, a, -amount);
+    Event& e = log_.emit(EventType::Funding, now_, inst);
+    e.account = a;
+    e.qty = p;
+    e.price = v;
+    e.cash = amount;
+    mark_dirty(a);
+  }
+  finish_command();
+}
+
+}  // namespace liqsim

@@ -1,0 +1,217 @@
+// Valuation, margin, liquidation and bankruptcy prices, the initial-margin pre-check and the
+// liquidation trigger index upkeep.
+#include <algorithm>
+#include <limits>
+
+#include "liqsim/exchange.hpp"
+
+namespace liqsim {
+
+namespace {
+
+Cash clamp_cash(int128 v) {
+  constexpr int128 hi = std::numeric_limits<Cash>::max();
+  return static_cast<Cash>(std::min<int128>(std::max<int128>(v, -hi), hi));
+}
+
+template <class T>
+T absval(T v) { return v < 0 ? -v : v; }
+
+}  // namespace
+
+Price Exchange::valuation_price(const Instrument& ins) const {
+  if (ins.mark) return *ins.mark;
+  if (ins.last) return *ins.last;
+  return 0;
+}
+
+Cash Exchange::notional(const Instrument& ins, Qty lots, Price price) const {
+  return clamp_cash(int128{absval(lots)} * price * ins.spec.cash_per_tick_lot);
+}
+
+std::optional<Price> Exchange::mark(InstrumentId inst) const {
+  check_instrument(inst);
+  return instruments_[static_cast<std::size_t>(inst)].mark;
+}
+
+std::optional<Price> Exchange::index(InstrumentId inst) const {
+  check_instrument(inst);
+  return instruments_[static_cast<std::size_t>(inst)].index;
+}
+
+std::optional<Price> Exchange::last_trade(InstrumentId inst) const {
+  check_instrument(inst);
+  return instruments_[static_cast<std::size_t>(inst)].last;
+}
+
+const MarginTiers* Exchange::tiers(InstrumentId inst) const {
+  check_instrument(inst);
+  const auto& t = instruments_[static_cast<std::size_t>(inst)].tiers;
+  return t ? &*t : nullptr;
+}
+
+AccountRisk Exchange::account_risk(AccountId a) const {
+  check_account_or_system(a);
+  AccountRisk r{};
+  r.cash = ledger_.balance(a);
+  int128 equity = r.cash, upnl = 0;
+  for (const Instrument& ins : instruments_) {
+    const Qty p = ins.pos.qty[a];
+    const Price v = valuation_price(ins);
+    if (p != 0) {
+      const int128 value = int128{p} * v * ins.spec.cash_per_tick_lot;
+      equity += value;
+      upnl += value - ins.pos.basis[a];
+      if (ins.tiers) r.maintenance += ins.tiers->maintenance(notional(ins, p, v));
+    }
+    const Qty worst = std::max(absval(p + ins.book.open_qty(a, Side::Buy)),
+                               absval(p - ins.book.open_qty(a, Side::Sell)));
+    if (worst != 0 && ins.tiers) r.initial += ins.tiers->initial(notional(ins, worst, v));
+  }
+  r.equity = clamp_cash(equity);
+  r.upnl = clamp_cash(upnl);
+  return r;
+}
+
+bool Exchange::liquidatable(AccountId a) const {
+  if (!risk_.enabled || is_system(a) || open_positions_[a] == 0) return false;
+  const AccountRisk r = account_risk(a);
+  return r.equity < r.maintenance;
+}
+
+Cash Exchange::insurance_fund() const { return account_risk(kInsuranceFund).equity; }
+
+std::optional<PriceFraction> Exchange::bankruptcy_price(AccountId a, InstrumentId inst) const {
+  check_instrument(inst);
+  check_account_or_system(a);
+  const Instrument& ins = instruments_[static_cast<std::size_t>(inst)];
+  const Qty p = ins.pos.qty[a];
+  if (p == 0) return std::nullopt;
+  // Equity with every other position at its mark: cash + others = -p x price x c at zero equity.
+  int128 rest = ledger_.balance(a);
+  for (std::size_t j = 0; j < instruments_.size(); ++j) {
+    if (static_cast<InstrumentId>(j) == inst) continue;
+    const Instrument& o = instruments_[j];
+    rest += int128{o.pos.qty[a]} * valuation_price(o) * o.spec.cash_per_tick_lot;
+  }
+  const int128 den = int128{absval(p)} * ins.spec.cash_per_tick_lot;
+  return PriceFraction{p > 0 ? -rest : rest, den};
+}
+
+// Binance one-way cross formula solved per bracket, re-solved if the price lands in another
+// bracket: equity(P) = maintenance(P), with the other positions held at their marks.
+std::optional<PriceFraction> Exchange::liquidation_price(AccountId a, InstrumentId inst) const {
+  check_instrument(inst);
+  check_account_or_system(a);
+  const Instrument& ins = instruments_[static_cast<std::size_t>(inst)];
+  const Qty p = ins.pos.qty[a];
+  if (p == 0 || !ins.tiers) return std::nullopt;
+  int128 rest = ledger_.balance(a);  // cash + others' value - others' maintenance
+  for (std::size_t j = 0; j < instruments_.size(); ++j) {
+    if (static_cast<InstrumentId>(j) == inst) continue;
+    const Instrument& o = instruments_[j];
+    const Qty q = o.pos.qty[a];
+    if (q == 0) continue;
+    const Price v = valuation_price(o);
+    rest += int128{q} * v * o.spec.cash_per_tick_lot;
+    if (o.tiers) rest -= o.tiers->maintenance(notional(o, q, v));
+  }
+  const int128 size = int128{absval(p)} * ins.spec.cash_per_tick_lot;
+  const Tier* tier = &ins.tiers->tier_for(notional(ins, p, valuation_price(ins)));
+  PriceFraction lp{0, 1};
+  for (std::size_t iter = 0; iter <= ins.tiers->tiers().size(); ++iter) {
+    if (p > 0) {
+      lp = {(-rest - tier->cum) * kPpm, size * (kPpm - tier->mmr_ppm)};
+      if (lp.den <= 0) return std::nullopt;  // 100% maintenance: always liquidatable
+    } else {
+      lp = {(rest + tier->cum) * kPpm, size * (kPpm + tier->mmr_ppm)};
+    }
+    if (lp.num <= 0) return lp;
+    const Tier* next = &ins.tiers->tier_for(clamp_cash(size * lp.num / lp.den));
+    if (next == tier) return lp;
+    tier = next;
+  }
+  return lp;
+}
+
+bool Exchange::passes_initial_margin(const NewOrder& o, Price limit) const {
+  if (is_system(o.account)) return true;
+  const Instrument& ins = instruments_[static_cast<std::size_t>(o.instrument)];
+  const Qty p = ins.pos.qty[o.account];
+  // Orders that only reduce the position never need margin.
+  if ((o.side == Side::Sell && p > 0 && o.qty <= p) || (o.side == Side::Buy && p < 0 && o.qty <= -p))
+    return true;
+  const AccountRisk r = account_risk(o.account);
+  Price v = valuation_price(ins);
+  // Price the order is expected to trade at: the best opposite price for a market order.
+  const Price px = o.kind == Kind::Market ? ins.book.best(opposite(o.side)).price : limit;
+  if (v == 0) v = px;
+  Qty ob = ins.book.open_qty(o.account, Side::Buy), os = ins.book.open_qty(o.account, Side::Sell);
+  const Qty before = std::max(absval(p + ob), absval(p - os));
+  (o.side == Side::Buy ? ob : os) += o.qty;
+  const Qty after = std::max(absval(p + ob), absval(p - os));
+  const Price before_v = valuation_price(ins);
+  const Cash im_before = before == 0 ? 0 : ins.tiers->initial(notional(ins, before, before_v));
+  const Cash im_after = ins.tiers->initial(notional(ins, after, std::max(v, o.side == Side::Buy ? px : v)));
+  // Buying above the mark (selling below it) is a loss the moment it fills.
+  const Price gap = o.side == Side::Buy ? px - v : v - px;
+  const Cash open_loss = gap > 0 ? notional(ins, o.qty, gap) : 0;
+  return int128{r.equity} - open_loss >= int128{r.initial} - im_before + im_after;
+}
+
+void Exchange::mark_dirty(AccountId a) {
+  if (!risk_.enabled || is_system(a) || dirty_[a]) return;
+  dirty_[a] = 1;
+  dirty_list_.push_back(a);
+}
+
+void Exchange::refresh_triggers() {
+  for (const AccountId a : dirty_list_) {
+    dirty_[a] = 0;
+    if (open_positions_[a] >= 2) {
+      for (auto& ins : instruments_) ins.triggers.erase(a);
+      if (!in_multi_[a]) {
+        in_multi_[a] = 1;
+        multi_.push_back(a);
+      }
+      continue;
+    }
+    in_multi_[a] = 0;  // removed from multi_ lazily by the risk stage
+    for (std::size_t i = 0; i < instruments_.size(); ++i) {
+      Instrument& ins = instruments_[i];
+      const Qty p = ins.pos.qty[a];
+      const auto lp = p == 0 ? std::nullopt : liquidation_price(a, static_cast<InstrumentId>(i));
+      if (!lp) {
+        ins.triggers.erase(a);
+        continue;
+      }
+      // Keys are widened by a tick so rounding can only add candidates, never hide one.
+      if (p > 0) {
+        if (lp->num <= 0) ins.triggers.erase(a);
+        else ins.triggers.set(a, Side::Buy, static_cast<Price>(lp->num / lp->den) + 2);
+      } else {
+        ins.triggers.set(a, Side::Sell, lp->num <= 0 ? 0 : static_cast<Price>(lp->num / lp->den) - 1);
+      }
+    }
+  }
+  dirty_list_.clear();
+}
+
+std::vector<AdlCandidate> Exchange::adl_candidates(InstrumentId inst, Side side) const {
+  check_instrument(inst);
+  const Instrument& ins = instruments_[static_cast<std::size_t>(inst)];
+  const Price v = valuation_price(ins);
+  std::vector<AdlCandidate> out;
+  for (AccountId a = -kSystemAccountCount; a < static_cast<AccountId>(num_accounts_); ++a) {
+    const Qty p = ins.pos.qty[a];
+    if (p == 0 || (p > 0) != (side == Side::Buy) || a == kExternal || a == kFeePool) continue;
+    const AccountRisk r = account_risk(a);
+    const Cash value = clamp_cash(int128{p} * v * ins.spec.cash_per_tick_lot);
+    out.push_back(AdlCandidate{a, absval(p), value - ins.pos.basis[a],
+                               std::max<Cash>(absval(ins.pos.basis[a]), 1), r.equity,
+                               r.maintenance, absval(value)});
+  }
+  return out;
+}
+
+}  // namespace liqsim

@@ -1,0 +1,132 @@
+"""Typed, validated configuration: margin tiers and the risk (liquidation, backstop, ADL) rules.
+
+Floats and USD amounts are checked here and converted once to the engine's integer units
+(parts per million, cash units, nanoseconds).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from . import _core
+from ._core import InvalidConfigError
+
+PPM = 1_000_000
+NS_PER_S = 1_000_000_000
+
+#: Binance BTCUSDT USD-M brackets: (notional cap in USD, maintenance margin rate). DESIGN s.3.
+BINANCE_BTCUSDT_TIERS: tuple[tuple[float, float], ...] = (
+    (50_000, 0.004), (250_000, 0.005), (1_000_000, 0.01), (10_000_000, 0.025),
+    (20_000_000, 0.05), (50_000_000, 0.10), (100_000_000, 0.125), (200_000_000, 0.15),
+    (300_000_000, 0.25), (500_000_000, 0.50),
+)
+
+LIQUIDATION_MODES = {"ioc_bankruptcy": 0, "partial": 1, "market": 2}
+BACKSTOPS = {"insurance_fund": 0, "vault": 1}
+ADL_RULES = ("pnl_leverage", "bitmex", "pro_rata", "capped_pro_rata", "leverage_draining", "random")
+
+
+def to_ppm(name: str, value: float, lo: float, hi: float, *, open_lo: bool = False) -> int:
+    """A rate as integer ppm, rejecting NaN, out-of-range and sub-ppm values."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise InvalidConfigError(f"{name} must be a finite number, got {value!r}")
+    if value < lo or value > hi or (open_lo and value == lo):
+        bracket = "(" if open_lo else "["
+        raise InvalidConfigError(f"{name} must be in {bracket}{lo}, {hi}], got {value!r}")
+    ppm = round(value * PPM)
+    if abs(ppm - value * PPM) > 1e-6:
+        raise InvalidConfigError(f"{name} {value!r} is finer than 1 ppm")
+    return ppm
+
+
+def to_cash(name: str, usd: float, cash_unit: float) -> int:
+    """A non-negative USD amount in whole cash units (rounded to the nearest unit)."""
+    if isinstance(usd, bool) or not isinstance(usd, (int, float)) or not math.isfinite(usd) or usd < 0:
+        raise InvalidConfigError(f"{name} must be a non-negative finite amount, got {usd!r}")
+    return round(usd / cash_unit)
+
+
+def tier_brackets(tiers: tuple[tuple[float, float], ...], cash_unit: float) -> list[tuple[int, int]]:
+    """(cap in USD, MMR) pairs as (cap in cash units, MMR in ppm), checked for order and range."""
+    if not tiers:
+        raise InvalidConfigError("margin tiers must not be empty")
+    out: list[tuple[int, int]] = []
+    for k, tier in enumerate(tiers):
+        if len(tier) != 2:
+            raise InvalidConfigError(f"tier {k} must be (notional_cap, mmr), got {tier!r}")
+        cap, mmr = tier
+        cap_cash = to_cash(f"tier {k} cap", cap, cash_unit)
+        mmr_ppm = to_ppm(f"tier {k} mmr", mmr, 0.0, 1.0, open_lo=True)
+        if out and cap_cash <= out[-1][0]:
+            raise InvalidConfigError(f"tier caps must increase: tier {k} cap {cap} <= previous")
+        if out and mmr_ppm < out[-1][1]:
+            raise InvalidConfigError(f"tier mmr must not decrease: tier {k} mmr {mmr} < previous")
+        if cap_cash <= 0:
+            raise InvalidConfigError(f"tier {k} cap must be > 0, got {cap!r}")
+        out.append((cap_cash, mmr_ppm))
+    return out
+
+
+@dataclass(frozen=True)
+class RiskConfig:
+    """Margin enforcement, liquidation, backstop and ADL rules (DESIGN section 3).
+
+    Defaults model Binance USD-M: one IOC for the whole position at the bankruptcy price, the
+    insurance fund takes over the rest, ADL ranked by PnL% x margin ratio. USD amounts are
+    notionals; rates are fractions; times are seconds.
+    """
+
+    liquidation: str = "ioc_bankruptcy"
+    clearance_fee: float = 0.005
+    partial_fraction: float = 0.2
+    partial_threshold: float = 0.0
+    partial_min_slice: float = 0.0
+    partial_max_slice: float = 0.0
+    partial_cooldown: float = 30.0
+    market_slippage: float = 0.05
+    max_per_step: int = 0
+    backstop: str = "insurance_fund"
+    vault_trigger: float = 2 / 3
+    adl_rule: str = "pnl_leverage"
+    adl_at_mark: bool = False
+    adl_seed: int = 0
+    unwind_slippage: float = 0.01
+
+    def __post_init__(self) -> None:
+        self.to_spec(1e-6)  # validates every field
+
+    def to_spec(self, cash_unit: float) -> _core.RiskSpec:
+        """The engine's integer RiskSpec for an exchange with this cash unit."""
+        if self.liquidation not in LIQUIDATION_MODES:
+            raise InvalidConfigError(f"liquidation must be one of {sorted(LIQUIDATION_MODES)}, got {self.liquidation!r}")
+        if self.backstop not in BACKSTOPS:
+            raise InvalidConfigError(f"backstop must be one of {sorted(BACKSTOPS)}, got {self.backstop!r}")
+        if self.adl_rule not in ADL_RULES:
+            raise InvalidConfigError(f"adl_rule must be one of {list(ADL_RULES)}, got {self.adl_rule!r}")
+        if not isinstance(self.max_per_step, int) or self.max_per_step < 0:
+            raise InvalidConfigError(f"max_per_step must be an integer >= 0, got {self.max_per_step!r}")
+        if not isinstance(self.adl_seed, int) or not 0 <= self.adl_seed < 2**64:
+            raise InvalidConfigError(f"adl_seed must be an integer in [0, 2**64), got {self.adl_seed!r}")
+        if not math.isfinite(self.partial_cooldown) or self.partial_cooldown < 0:
+            raise InvalidConfigError(f"partial_cooldown must be >= 0 seconds, got {self.partial_cooldown!r}")
+        s = _core.RiskSpec()
+        s.enabled = True
+        s.mode = LIQUIDATION_MODES[self.liquidation]
+        s.clearance_fee_ppm = to_ppm("clearance_fee", self.clearance_fee, 0.0, 1.0)
+        s.partial_fraction_ppm = to_ppm("partial_fraction", self.partial_fraction, 0.0, 1.0, open_lo=True)
+        s.partial_threshold = to_cash("partial_threshold", self.partial_threshold, cash_unit)
+        s.partial_min_slice = to_cash("partial_min_slice", self.partial_min_slice, cash_unit)
+        s.partial_max_slice = to_cash("partial_max_slice", self.partial_max_slice, cash_unit)
+        if s.partial_max_slice and s.partial_max_slice < s.partial_min_slice:
+            raise InvalidConfigError("partial_max_slice must be >= partial_min_slice")
+        s.partial_cooldown_ns = round(self.partial_cooldown * NS_PER_S)
+        s.market_slippage_ppm = to_ppm("market_slippage", self.market_slippage, 0.0, 0.999999, open_lo=True)
+        s.max_per_step = self.max_per_step
+        s.backstop = BACKSTOPS[self.backstop]
+        s.vault_trigger_ppm = to_ppm("vault_trigger", round(self.vault_trigger, 6), 0.0, 1.0, open_lo=True)
+        s.adl_rule = self.adl_rule
+        s.adl_at_mark = bool(self.adl_at_mark)
+        s.adl_seed = self.adl_seed
+        s.unwind_slippage_ppm = to_ppm("unwind_slippage", self.unwind_slippage, 0.0, 0.999999, open_lo=True)
+        return s

@@ -416,7 +416,8 @@ def test_events_carry_ts_and_instrument() -> None:
     ex.add_instrument()
     ex.add_instrument(stp="cancel_oldest")
     ex.add_accounts(2)
-    run(ex, new(1, 0, SELL, LIMIT, 100, 1, inst=1, ts=7), new(2, 1, BUY, LIMIT, 100, 1, inst=1, ts=9))
+    run(ex, new(1, 0, SELL, LIMIT, 100, 1, inst=1, ts=7),
+        new(2, 1, BUY, LIMIT, 100, 1, inst=1, ts=9))
     ev = ex.drain_events()
     assert ev["seq"].tolist() == [0, 1, 2]
     assert ev["ts"].tolist() == [7, 9, 9]

@@ -32,6 +32,10 @@ void bind_clearing(py::module_& m) {
       .def("set_mark", &Exchange::set_mark, py::arg("instrument"), py::arg("mark"), py::arg("ts"))
       .def("apply_funding", &Exchange::apply_funding, py::arg("instrument"), py::arg("rate_ppm"),
            py::arg("ts"))
+      .def("set_external_mid", &Exchange::set_external_mid, py::arg("instrument"), py::arg("mid"),
+           py::arg("ts"))
+      .def("settle_funding", &Exchange::settle_funding, py::arg("instrument"), py::arg("ts"))
+      .def("funding_rate", &Exchange::funding_rate, py::arg("instrument"))
       .def("mark", &Exchange::mark, py::arg("instrument"))
       .def("index", &Exchange::index, py::arg("instrument"))
       .def("last_trade", &Exchange::last_trade, py::arg("instrument"))
@@ -41,6 +45,7 @@ void bind_clearing(py::module_& m) {
             const AccountRisk r = ex.account_risk(a);
             py::dict d;
             d["cash"] = r.cash;
+            d["wallet"] = r.wallet;
             d["equity"] = r.equity;
             d["maintenance"] = r.maintenance;
             d["initial"] = r.initial;

@@ -24,10 +24,14 @@ void bind_specs(py::module_& m) {
       .def_readwrite("maker_fee_ppm", &InstrumentSpec::maker_fee_ppm)
       .def_readwrite("tiers", &InstrumentSpec::tiers)
       .def_readwrite("im_multiplier_ppm", &InstrumentSpec::im_multiplier_ppm)
+      .def_readwrite("funding_interval_ns", &InstrumentSpec::funding_interval_ns)
+      .def_readwrite("funding_interest_ppm", &InstrumentSpec::funding_interest_ppm)
+      .def_readwrite("funding_clamp_ppm", &InstrumentSpec::funding_clamp_ppm)
+      .def_readwrite("funding_cap_ppm", &InstrumentSpec::funding_cap_ppm)
       .def_property(
           "mark_source", [](const InstrumentSpec& s) { return static_cast<int>(s.mark_source); },
           [](InstrumentSpec& s, int v) {
-            if (v < 0 || v > 1) fail(ErrorKind::InvalidConfig, "mark_source code must be 0..1");
+            if (v < 0 || v > 4) fail(ErrorKind::InvalidConfig, "mark_source code must be 0..4");
             s.mark_source = static_cast<MarkSource>(v);
           });
 

@@ -59,9 +59,20 @@ InstrumentId Exchange::add_instrument(const InstrumentSpec& spec) {
     fail(ErrorKind::InvalidConfig, "margin tiers are required when risk is enabled");
   if (instruments_.size() >= 255)
     fail(ErrorKind::InvalidConfig, "at most 255 instruments");
+  if (static_cast<std::uint8_t>(spec.mark_source) > 4)
+    fail(ErrorKind::InvalidConfig, "mark_source code must be 0..4");
+  if (spec.funding_interval_ns <= 0)
+    fail(ErrorKind::InvalidConfig, "funding_interval must be > 0, got " + str(spec.funding_interval_ns));
   std::optional<MarginTiers> tiers;
   if (!spec.tiers.empty()) tiers = MarginTiers::from_brackets(spec.tiers, spec.im_multiplier_ppm);
-  Instrument ins{spec, std::move(tiers), OrderBook{}, PositionBook{}, TriggerIndex{}, {}, {}, {}};
+  std::optional<MarkPrice> pricer;
+  if (spec.mark_source == MarkSource::Index || spec.mark_source == MarkSource::Binance ||
+      spec.mark_source == MarkSource::Hyperliquid)
+    pricer.emplace(static_cast<MarkRule>(spec.mark_source), spec.funding_interval_ns);
+  FundingRate funding(spec.funding_interest_ppm, spec.funding_clamp_ppm, spec.funding_cap_ppm);
+  Instrument ins{spec,   std::move(tiers), OrderBook{}, PositionBook{}, TriggerIndex{},
+                 pricer, funding,          {},          {},             {},
+                 {}};
   ins.book.resize_accounts(num_accounts_);
   ins.pos.resize(num_accounts_);
   ins.triggers.resize(num_accounts_);

@@ -55,6 +55,7 @@ void Exchange::settle(InstrumentId inst, AccountId buyer, AccountId seller, Pric
     mark_dirty(a);
   }
   ins.last = price;
+  if (ins.pricer) ins.pricer->on_trade(price, now_);
 }
 
 void Exchange::deposit(AccountId a, Cash amount, Timestamp ts) {
@@ -86,7 +87,8 @@ void Exchange::withdraw(AccountId a, Cash amount, Timestamp ts) {
     fail(ErrorKind::InvalidOrder, "withdrawal amount must be > 0, got " + str(amount));
   check_ts(ts);
   const AccountRisk r = account_risk(a);
-  const Cash free = std::min(r.equity - r.initial, r.cash);
+  // Unrealized profit cannot be withdrawn (Binance): free = min(wallet, equity) - initial.
+  const Cash free = std::min(r.wallet, r.equity) - r.initial;
   if (amount > free)
     fail(ErrorKind::InsufficientFunds, "withdrawal of " + str(amount) + " exceeds free margin " +
                                            str(std::max<Cash>(free, 0)) + " of account " + str(a));
@@ -114,7 +116,18 @@ void Exchange::set_index(InstrumentId inst, Price index, Timestamp ts) {
   now_ = ts;
   Instrument& ins = instruments_[static_cast<std::size_t>(inst)];
   ins.index = index;
-  if (ins.spec.mark_source == MarkSource::Index) update_mark(inst, index);
+  if (ins.pricer) ins.pricer->on_index(index, ts);
+  // Premium sample for funding: the perp's mid (or last trade) against the index.
+  const OrderBook& b = ins.book;
+  std::optional<Price> perp;
+  if (!b.empty(Side::Buy) && !b.empty(Side::Sell))
+    perp = (b.best(Side::Buy).price + b.best(Side::Sell).price) / 2;
+  else
+    perp = ins.last;
+  if (perp) {
+    ins.funding.sample(*perp, index, ts);
+    if (ins.pricer) ins.pricer->set_funding_rate_ppm(ins.funding.rate_ppm());
+  }
   finish_command();
 }
 
@@ -122,16 +135,59 @@ void Exchange::set_mark(InstrumentId inst, Price mark, Timestamp ts) {
   check_instrument(inst);
   if (mark < 1 || mark > kMaxPrice)
     fail(ErrorKind::InvalidOrder, "mark must be in 1..1e15 ticks, got " + str(mark));
+  Instrument& ins = instruments_[static_cast<std::size_t>(inst)];
+  if (ins.spec.mark_source != MarkSource::External)
+    fail(ErrorKind::InvalidOrder, "set_mark needs mark_source 'external' on " + ins.spec.symbol);
   check_ts(ts);
   now_ = ts;
-  update_mark(inst, mark);
+  ins.external_mark = mark;
   finish_command();
 }
 
-// With mark = last trade, the FILL events already carry every mark change: no MARK events.
+void Exchange::set_external_mid(InstrumentId inst, Price mid, Timestamp ts) {
+  check_instrument(inst);
+  if (mid < 1 || mid > kMaxPrice)
+    fail(ErrorKind::InvalidOrder, "external mid must be in 1..1e15 ticks, got " + str(mid));
+  check_ts(ts);
+  now_ = ts;
+  Instrument& ins = instruments_[static_cast<std::size_t>(inst)];
+  if (ins.pricer) ins.pricer->on_external_perp_mid(mid, ts);
+  finish_command();
+}
+
+std::int64_t Exchange::funding_rate(InstrumentId inst) const {
+  check_instrument(inst);
+  return instruments_[static_cast<std::size_t>(inst)].funding.rate_ppm();
+}
+
+void Exchange::settle_funding(InstrumentId inst, Timestamp ts) {
+  check_instrument(inst);
+  Instrument& ins = instruments_[static_cast<std::size_t>(inst)];
+  apply_funding(inst, ins.funding.rate_ppm(), ts);
+  ins.funding.reset();
+}
+
+// The mark follows its source after every command. A mark = last trade needs no MARK events
+// (the FILL events carry it); every other source records each change.
 void Exchange::sync_marks() {
-  for (auto& ins : instruments_)
-    if (ins.spec.mark_source == MarkSource::Last && ins.last) ins.mark = ins.last;
+  for (std::size_t i = 0; i < instruments_.size(); ++i) {
+    Instrument& ins = instruments_[i];
+    std::optional<Price> next;
+    switch (ins.spec.mark_source) {
+      case MarkSource::Last:
+        if (ins.last) ins.mark = ins.last;
+        continue;
+      case MarkSource::External: next = ins.external_mark; break;
+      default: {
+        const OrderBook& b = ins.book;
+        ins.pricer->on_book(b.empty(Side::Buy) ? std::nullopt : std::optional<Price>(b.best(Side::Buy).price),
+                            b.empty(Side::Sell) ? std::nullopt : std::optional<Price>(b.best(Side::Sell).price),
+                            now_);
+        next = ins.pricer->mark();
+      }
+    }
+    if (next && next != ins.mark) update_mark(static_cast<InstrumentId>(i), *next);
+  }
 }
 
 void Exchange::finish_command() {

@@ -270,6 +270,17 @@ void Exchange::settle_bad_debt(AccountId a, const std::vector<AdlFill>& counterp
 
 void Exchange::unwind_backstops() {
   for (const AccountId b : {kInsuranceFund, kBackstopVault}) {
+    // A backstop whose positions lost more than it holds cannot absorb the loss: its positions
+    // are deleveraged at its own bankruptcy price, so it never ends a step below zero.
+    if (account_risk(b).equity < 0) {
+      for (std::size_t i = 0; i < instruments_.size(); ++i) {
+        const Qty p = instruments_[i].pos.qty[b];
+        if (p == 0) continue;
+        const auto inst = static_cast<InstrumentId>(i);
+        const PriceFraction bp = *bankruptcy_price(b, inst);
+        auto_deleverage(b, inst, p > 0 ? p : -p, p > 0 ? ceil_price(bp) : floor_price(bp));
+      }
+    }
     for (std::size_t i = 0; i < instruments_.size(); ++i) {
       Instrument& ins = instruments_[i];
       const Qty p = ins.pos.qty[b];

@@ -54,7 +54,7 @@ AccountRisk Exchange::account_risk(AccountId a) const {
   check_account_or_system(a);
   AccountRisk r{};
   r.cash = ledger_.balance(a);
-  int128 equity = r.cash, upnl = 0;
+  int128 equity = r.cash, upnl = 0, wallet = r.cash;
   for (const Instrument& ins : instruments_) {
     const Qty p = ins.pos.qty[a];
     const Price v = valuation_price(ins);
@@ -62,6 +62,7 @@ AccountRisk Exchange::account_risk(AccountId a) const {
       const int128 value = int128{p} * v * ins.spec.cash_per_tick_lot;
       equity += value;
       upnl += value - ins.pos.basis[a];
+      wallet += ins.pos.basis[a];
       if (ins.tiers) r.maintenance += ins.tiers->maintenance(notional(ins, p, v));
     }
     const Qty worst = std::max(absval(p + ins.book.open_qty(a, Side::Buy)),
@@ -70,6 +71,7 @@ AccountRisk Exchange::account_risk(AccountId a) const {
   }
   r.equity = clamp_cash(equity);
   r.upnl = clamp_cash(upnl);
+  r.wallet = clamp_cash(wallet);
   return r;
 }
 

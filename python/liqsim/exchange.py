@@ -17,7 +17,7 @@ from .config import BINANCE_BTCUSDT_TIERS, PPM, RiskConfig, tier_brackets, to_pp
 from .events import events_frame
 from .instrument import Instrument, make_instrument
 
-MARK_SOURCES = {"last": 0, "index": 1}
+MARK_SOURCES = {"last": 0, "index": 1, "binance": 2, "hyperliquid": 3, "external": 4}
 
 _SIDES = {"buy": 1, "sell": -1, "b": 1, "s": -1, 1: 1, -1: -1}
 _KINDS = {k.name.lower(): int(k) for k in Kind}
@@ -45,7 +45,8 @@ class AccountState:
     """Margin state of one account at current marks (USD)."""
 
     account: int
-    cash: float
+    cash: float  # cash-flow balance (negative while a long is open)
+    wallet: float  # deposits - withdrawals + realized PnL - fees + funding
     equity: float
     unrealized_pnl: float
     maintenance_margin: float
@@ -106,7 +107,9 @@ class Exchange:
                        market_band: float = 0.05, taker_fee: float = 0.0, maker_fee: float = 0.0,
                        tiers: tuple[tuple[float, float], ...] | None = BINANCE_BTCUSDT_TIERS,
                        initial_margin_multiplier: float = 2.0,
-                       mark_source: str = "last") -> int:
+                       mark_source: str = "last", funding_interval: float = 8 * 3600.0,
+                       funding_interest: float = 0.0001, funding_clamp: float = 0.0005,
+                       funding_cap: float = 0.003) -> int:
         """Add an instrument with its own order book; returns its id (0, 1, ...).
 
         `stp` is the self-trade prevention mode (`none`, `cancel_newest`, `cancel_oldest`);
@@ -115,7 +118,12 @@ class Exchange:
         fee is a rebate, at most the taker fee). `tiers` are (notional cap USD, maintenance
         margin rate) brackets (default: Binance BTCUSDT); initial margin is
         `initial_margin_multiplier` x the maintenance rate. `mark_source` is `last` (mark =
-        last trade) or `index` (mark = the index set with `set_index`). `cash_unit` is accepted
+        last trade), `index` (mark = the index set with `set_index`), `binance`
+        (median(index x (1 + funding basis), index + 5-min MA(mid - index), last)),
+        `hyperliquid` (median(index + 150 s EMA(mid - index), median(bid, ask, last),
+        external mid)) or `external` (whatever `set_mark` says). Funding: every
+        `funding_interval` seconds the rate is average premium + clamp(interest - premium,
+        +-funding_clamp), capped at +-funding_cap (Binance). `cash_unit` is accepted
         for the first instrument of an exchange created without one; it is exchange-wide.
         """
         if cash_unit is not None and _check_cash_unit(cash_unit) != self._cash_unit:
@@ -139,6 +147,12 @@ class Exchange:
         if mark_source not in MARK_SOURCES:
             raise InvalidConfigError(f"mark_source must be one of {list(MARK_SOURCES)}, got {mark_source!r}")
         spec.mark_source = MARK_SOURCES[mark_source]
+        if not (math.isfinite(funding_interval) and funding_interval > 0):
+            raise InvalidConfigError(f"funding_interval must be > 0 seconds, got {funding_interval!r}")
+        spec.funding_interval_ns = round(funding_interval * 1e9)
+        spec.funding_interest_ppm = to_ppm("funding_interest", funding_interest, -1.0, 1.0)
+        spec.funding_clamp_ppm = to_ppm("funding_clamp", funding_clamp, 0.0, 1.0)
+        spec.funding_cap_ppm = to_ppm("funding_cap", funding_cap, 0.0, 1.0)
         engine_id = self._engine.add_instrument(spec)
         assert engine_id == inst.id
         self._instruments.append(inst)
@@ -340,6 +354,21 @@ class Exchange:
         """Pay funding at `rate` x position notional at mark (longs pay shorts when positive)."""
         self._engine.apply_funding(instrument, to_ppm("funding rate", rate, -1.0, 1.0), self._ts(ts))
 
+    def set_external_mid(self, instrument: int, price: float, *, ts: int | None = None) -> None:
+        """Mid of the same contract on another venue (input of the `hyperliquid` mark)."""
+        self._engine.set_external_mid(instrument, self.instrument(instrument).to_ticks(price, "mid"), self._ts(ts))
+
+    def settle_funding(self, instrument: int, *, ts: int | None = None) -> float:
+        """Pay funding at the rate accumulated from premium samples (each `set_index` takes one)
+        since the last settlement; returns the rate paid."""
+        rate = self._engine.funding_rate(instrument) / PPM
+        self._engine.settle_funding(instrument, self._ts(ts))
+        return rate
+
+    def funding_rate(self, instrument: int) -> float:
+        """Current funding-rate estimate (fraction per interval)."""
+        return self._engine.funding_rate(instrument) / PPM
+
     def mark(self, instrument: int) -> float | None:
         """Current mark price in price units (None before the first trade or mark)."""
         m = self._engine.mark(instrument)
@@ -350,10 +379,10 @@ class Exchange:
         r = self._engine.account_risk(account)
         usd = {k: self.to_usd(v) for k, v in r.items()}
         ratio = r["maintenance"] / r["equity"] if r["equity"] > 0 else math.inf
-        return AccountState(account=account, cash=usd["cash"], equity=usd["equity"],
+        return AccountState(account=account, cash=usd["cash"], wallet=usd["wallet"], equity=usd["equity"],
                             unrealized_pnl=usd["upnl"], maintenance_margin=usd["maintenance"],
                             initial_margin=usd["initial"], margin_ratio=ratio,
-                            free_margin=usd["equity"] - usd["initial"],
+                            free_margin=min(usd["wallet"], usd["equity"]) - usd["initial"],
                             liquidatable=bool(self._engine.liquidatable(account)))
 
     def liquidation_price(self, account: int, instrument: int) -> float | None:

@@ -11,8 +11,10 @@
 #include "liqsim/account_array.hpp"
 #include "liqsim/book/id_map.hpp"
 #include "liqsim/book/order_book.hpp"
+#include "liqsim/clearing/funding.hpp"
 #include "liqsim/clearing/ledger.hpp"
 #include "liqsim/clearing/margin_tiers.hpp"
+#include "liqsim/clearing/mark_price.hpp"
 #include "liqsim/clearing/positions.hpp"
 #include "liqsim/error.hpp"
 #include "liqsim/events.hpp"
@@ -22,7 +24,8 @@
 
 namespace liqsim {
 
-enum class MarkSource : std::uint8_t { Last = 0, Index = 1 };
+// Where an instrument's mark comes from: the four MarkPrice rules, or whatever set_mark said.
+enum class MarkSource : std::uint8_t { Last = 0, Index = 1, Binance = 2, Hyperliquid = 3, External = 4 };
 
 struct InstrumentSpec {
   std::string symbol;
@@ -34,6 +37,10 @@ struct InstrumentSpec {
   std::vector<std::pair<Cash, std::int64_t>> tiers;  // (notional cap, MMR ppm); empty: none
   std::int64_t im_multiplier_ppm = 2'000'000;        // initial margin = 2 x MMR
   MarkSource mark_source = MarkSource::Last;
+  Timestamp funding_interval_ns = 8LL * 3600 * 1'000'000'000;
+  std::int64_t funding_interest_ppm = 100;  // 0.01% per interval
+  std::int64_t funding_clamp_ppm = 500;     // clamp(I - P, +-0.05%)
+  std::int64_t funding_cap_ppm = 3'000;     // +-0.3% (0.75 x first-tier MMR)
 };
 
 enum class LiquidationMode : std::uint8_t { IocBankruptcy = 0, Partial = 1, Market = 2 };
@@ -99,6 +106,7 @@ struct OrderInfo {
 // Margin state of one account at current marks (cash units).
 struct AccountRisk {
   Cash cash;
+  Cash wallet;       // cash + cost of open positions: deposits - withdrawals + realized - fees
   Cash equity;       // cash + sum(position x mark)
   Cash maintenance;  // sum over positions of tier maintenance margin
   Cash initial;      // initial margin of positions and resting orders
@@ -132,6 +140,11 @@ class Exchange : private FillSink {
   void fund_insurance(Cash amount, Timestamp ts);
   void set_index(InstrumentId inst, Price index, Timestamp ts);
   void set_mark(InstrumentId inst, Price mark, Timestamp ts);
+  // Mid of the same contract on another venue (an input of the Hyperliquid mark).
+  void set_external_mid(InstrumentId inst, Price mid, Timestamp ts);
+  // Pays funding at the rate accumulated from premium samples since the last settlement.
+  void settle_funding(InstrumentId inst, Timestamp ts);
+  std::int64_t funding_rate(InstrumentId inst) const;  // current estimate, ppm
   // Pays funding at `rate_ppm` of each position's notional at mark (longs pay if positive).
   void apply_funding(InstrumentId inst, std::int64_t rate_ppm, Timestamp ts);
 
@@ -175,7 +188,9 @@ class Exchange : private FillSink {
     OrderBook book;
     PositionBook pos;
     TriggerIndex triggers;
-    std::optional<Price> index, mark, last;
+    std::optional<MarkPrice> pricer;  // none for Last and External
+    FundingRate funding;
+    std::optional<Price> index, mark, last, external_mark;
   };
 
   // exchange.cpp: commands and matching

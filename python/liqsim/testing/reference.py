@@ -122,7 +122,7 @@ class ReferenceExchange:
         """Add an instrument; returns its id (0, 1, ...)."""
         if stp not in STP_CODES:
             raise ValueError(f"unknown stp mode {stp!r}")
-        if not 0 <= market_band_ppm < PPM:
+        if not 0 < market_band_ppm < PPM:
             raise ValueError(f"market_band_ppm out of range: {market_band_ppm}")
         self.books.append(Book(STP_CODES[stp], market_band_ppm, [], []))
         return len(self.books) - 1
@@ -150,9 +150,13 @@ class ReferenceExchange:
     def bbo(self, instrument: int) -> tuple[int | None, int | None, int | None, int | None]:
         """(bid, bid_qty, ask, ask_qty) of the best levels, None on an empty side."""
         d = self.depth(instrument, 1)
-        bid = (int(d["bid_price"][0]), int(d["bid_qty"][0])) if len(d["bid_price"]) else (None, None)
-        ask = (int(d["ask_price"][0]), int(d["ask_qty"][0])) if len(d["ask_price"]) else (None, None)
-        return bid + ask
+        out: list[int | None] = []
+        for side in ("bid", "ask"):
+            if len(d[f"{side}_price"]):
+                out += [int(d[f"{side}_price"][0]), int(d[f"{side}_qty"][0])]
+            else:
+                out += [None, None]
+        return out[0], out[1], out[2], out[3]
 
     def depth(self, instrument: int, n: int = 10) -> dict[str, np.ndarray]:
         """Top `n` levels per side, best first: price, total qty and order count (int64)."""

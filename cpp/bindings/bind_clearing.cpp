@@ -26,6 +26,19 @@ py::array_t<T> copy_array(const T* data, std::size_t n) {
 void bind_clearing(py::module_& m) {
   auto cls = py::reinterpret_borrow<py::class_<Exchange>>(m.attr("Engine"));
   cls.def("deposit", &Exchange::deposit, py::arg("account"), py::arg("amount"), py::arg("ts"))
+      .def(
+          "deposit_batch",
+          [](Exchange& ex, const py::array_t<AccountId, py::array::c_style>& accounts,
+             const py::array_t<Cash, py::array::c_style>& amounts, Timestamp ts) {
+            if (accounts.ndim() != 1 || amounts.ndim() != 1 || accounts.size() != amounts.size())
+              fail(ErrorKind::InvalidOrder, "accounts and amounts must be 1-d arrays of one length");
+            const AccountId* a = accounts.data();
+            const Cash* c = amounts.data();
+            const auto n = static_cast<std::size_t>(accounts.size());
+            py::gil_scoped_release unlocked;
+            ex.deposit_batch(a, c, n, ts);
+          },
+          py::arg("accounts"), py::arg("amounts"), py::arg("ts"))
       .def("withdraw", &Exchange::withdraw, py::arg("account"), py::arg("amount"), py::arg("ts"))
       .def("fund_insurance", &Exchange::fund_insurance, py::arg("amount"), py::arg("ts"))
       .def("set_index", &Exchange::set_index, py::arg("instrument"), py::arg("index"), py::arg("ts"))

@@ -70,6 +70,22 @@ void Exchange::deposit(AccountId a, Cash amount, Timestamp ts) {
   mark_dirty(a);
 }
 
+void Exchange::deposit_batch(const AccountId* accounts, const Cash* amounts, std::size_t n,
+                             Timestamp ts) {
+  for (std::size_t i = 0; i < n; ++i) {
+    try {
+      check_account(accounts[i]);
+      if (amounts[i] <= 0)
+        fail(ErrorKind::InvalidOrder, "deposit amount must be > 0, got " + str(amounts[i]));
+    } catch (Error& e) {
+      e.set_row(static_cast<std::int64_t>(i));
+      throw;
+    }
+  }
+  check_ts(ts);
+  for (std::size_t i = 0; i < n; ++i) deposit(accounts[i], amounts[i], ts);
+}
+
 void Exchange::fund_insurance(Cash amount, Timestamp ts) {
   if (amount <= 0)
     fail(ErrorKind::InvalidOrder, "insurance fund deposit must be > 0, got " + str(amount));

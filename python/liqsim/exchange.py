@@ -333,6 +333,17 @@ class Exchange:
         """Move collateral from outside into an account (a DEPOSIT event)."""
         self._engine.deposit(account, self.to_cash(usd), self._ts(ts))
 
+    def deposit_batch(self, accounts: npt.ArrayLike, usd: npt.ArrayLike, *,
+                      ts: int | None = None) -> None:
+        """Deposit `usd[i]` into `accounts[i]` for every i in one C++ call (all rows are checked
+        first; a bad row applies nothing and the error's `row` names it)."""
+        acc = _column("account", accounts, len(np.atleast_1d(accounts)))
+        amounts = np.broadcast_to(np.asarray(usd, dtype=np.float64), acc.shape)
+        if not np.all(np.isfinite(amounts)):
+            raise InvalidOrderError("deposit amounts must be finite")
+        cash = np.rint(amounts / self._cash_unit).astype(np.int64)
+        self._engine.deposit_batch(acc, cash, self._ts(ts))
+
     def withdraw(self, account: int, usd: float, *, ts: int | None = None) -> None:
         """Move collateral out; more than the free margin raises InsufficientFundsError."""
         self._engine.withdraw(account, self.to_cash(usd), self._ts(ts))

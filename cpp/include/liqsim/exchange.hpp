@@ -136,6 +136,8 @@ class Exchange : private FillSink {
 
   // Money and prices
   void deposit(AccountId a, Cash amount, Timestamp ts);
+  // Deposits for many accounts; all rows are validated before any is applied.
+  void deposit_batch(const AccountId* accounts, const Cash* amounts, std::size_t n, Timestamp ts);
   void withdraw(AccountId a, Cash amount, Timestamp ts);
   void fund_insurance(Cash amount, Timestamp ts);
   void set_index(InstrumentId inst, Price index, Timestamp ts);

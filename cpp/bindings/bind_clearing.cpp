@@ -16,6 +16,17 @@ py::object fraction_to_float(const std::optional<PriceFraction>& f) {
   return py::float_(static_cast<double>(f->num) / static_cast<double>(f->den));
 }
 
+py::dict risk_dict(const AccountRisk& r) {
+  py::dict d;
+  d["cash"] = r.cash;
+  d["wallet"] = r.wallet;
+  d["equity"] = r.equity;
+  d["maintenance"] = r.maintenance;
+  d["initial"] = r.initial;
+  d["upnl"] = r.upnl;
+  return d;
+}
+
 template <class T>
 py::array_t<T> copy_array(const T* data, std::size_t n) {
   return py::array_t<T>(static_cast<py::ssize_t>(n), data);
@@ -40,6 +51,22 @@ void bind_clearing(py::module_& m) {
           },
           py::arg("accounts"), py::arg("amounts"), py::arg("ts"))
       .def("withdraw", &Exchange::withdraw, py::arg("account"), py::arg("amount"), py::arg("ts"))
+      .def("set_margin_mode", &Exchange::set_margin_mode, py::arg("account"), py::arg("instrument"),
+           py::arg("isolated"), py::arg("ts"))
+      .def("add_isolated_margin", &Exchange::add_isolated_margin, py::arg("account"),
+           py::arg("instrument"), py::arg("amount"), py::arg("ts"))
+      .def("remove_isolated_margin", &Exchange::remove_isolated_margin, py::arg("account"),
+           py::arg("instrument"), py::arg("amount"), py::arg("ts"))
+      .def("is_isolated", &Exchange::is_isolated, py::arg("account"), py::arg("instrument"))
+      .def(
+          "scope_risk",
+          [](const Exchange& ex, AccountId a, InstrumentId scope) {
+            if (scope >= 0) ex.book(scope);  // validates the instrument
+            ex.account_risk(a);              // validates the account
+            return risk_dict(ex.scope_risk(a, scope));
+          },
+          py::arg("account"), py::arg("scope"),
+          "Margin state of an isolated position (scope = instrument) or the cross part (-1).")
       .def("fund_insurance", &Exchange::fund_insurance, py::arg("amount"), py::arg("ts"))
       .def("set_index", &Exchange::set_index, py::arg("instrument"), py::arg("index"), py::arg("ts"))
       .def("set_mark", &Exchange::set_mark, py::arg("instrument"), py::arg("mark"), py::arg("ts"))
@@ -53,19 +80,8 @@ void bind_clearing(py::module_& m) {
       .def("index", &Exchange::index, py::arg("instrument"))
       .def("last_trade", &Exchange::last_trade, py::arg("instrument"))
       .def(
-          "account_risk",
-          [](const Exchange& ex, AccountId a) {
-            const AccountRisk r = ex.account_risk(a);
-            py::dict d;
-            d["cash"] = r.cash;
-            d["wallet"] = r.wallet;
-            d["equity"] = r.equity;
-            d["maintenance"] = r.maintenance;
-            d["initial"] = r.initial;
-            d["upnl"] = r.upnl;
-            return d;
-          },
-          py::arg("account"))
+          "account_risk", [](const Exchange& ex, AccountId a) { return risk_dict(ex.account_risk(a)); },
+          py::arg("account"), "Cross-margin state of an account (cash units).")
       .def("liquidatable", &Exchange::liquidatable, py::arg("account"))
       .def(
           "liquidation_price",
@@ -81,7 +97,8 @@ void bind_clearing(py::module_& m) {
           py::arg("account"), py::arg("instrument"))
       .def("cash", [](const Exchange& ex, AccountId a) { return ex.ledger().balance(a); },
            py::arg("account"))
-      .def("ledger_total", [](const Exchange& ex) { return ex.ledger().total(); })
+      .def("ledger_total", &Exchange::ledger_total,
+           "Sum of every ledger balance, isolated buckets included (always 0).")
       .def(
           "balances",
           [](const Exchange& ex) {

@@ -76,6 +76,8 @@ InstrumentId Exchange::add_instrument(const InstrumentSpec& spec) {
   ins.book.resize_accounts(num_accounts_);
   ins.pos.resize(num_accounts_);
   ins.triggers.resize(num_accounts_);
+  ins.isolated.resize(num_accounts_);
+  ins.iso_cash.resize(num_accounts_);
   instruments_.push_back(std::move(ins));
   return static_cast<InstrumentId>(instruments_.size() - 1);
 }
@@ -91,6 +93,8 @@ AccountId Exchange::add_accounts(std::size_t n) {
     ins.book.resize_accounts(num_accounts_);
     ins.pos.resize(num_accounts_);
     ins.triggers.resize(num_accounts_);
+    ins.isolated.resize(num_accounts_);
+    ins.iso_cash.resize(num_accounts_);
   }
   ledger_.resize(num_accounts_);
   open_positions_.resize(num_accounts_);

@@ -35,13 +35,16 @@ void Exchange::settle(InstrumentId inst, AccountId buyer, AccountId seller, Pric
   Instrument& ins = instruments_[static_cast<std::size_t>(inst)];
   const Cash per_lot = price * ins.spec.cash_per_tick_lot;
   const Cash notional = per_lot * qty;  // bounded at order entry
-  ledger_.transfer(buyer, seller, notional);
+  cash_of(buyer, inst) -= notional;
+  cash_of(seller, inst) += notional;
 
   // Fees round in the exchange's favour: charges up, rebates down. System accounts pay none.
   auto charge = [&](AccountId a, std::int64_t rate) {
     if (is_system(a)) return;
-    if (rate > 0) ledger_.transfer(a, kFeePool, ceil_div(int128{notional} * rate, kPpm));
-    if (rate < 0) ledger_.transfer(kFeePool, a, floor_div(int128{notional} * -rate, kPpm));
+    const Cash fee = rate > 0 ? ceil_div(int128{notional} * rate, kPpm)
+                              : -floor_div(int128{notional} * -rate, kPpm);
+    cash_of(a, inst) -= fee;
+    ledger_.cash(kFeePool) += fee;
   };
   if (taker_fee) charge(taker, ins.spec.taker_fee_ppm);
   if (maker_fee) charge(taker == buyer ? seller : buyer, ins.spec.maker_fee_ppm);
@@ -50,7 +53,7 @@ void Exchange::settle(InstrumentId inst, AccountId buyer, AccountId seller, Pric
     const Qty before = ins.pos.qty[a];
     ins.pos.apply(a, delta, per_lot);
     const Qty after = ins.pos.qty[a];
-    if ((before == 0) != (after == 0))
+    if ((before == 0) != (after == 0) && !is_isolated(a, inst))
       open_positions_[a] = static_cast<std::uint8_t>(open_positions_[a] + (after != 0 ? 1 : -1));
     mark_dirty(a);
   }
@@ -84,6 +87,71 @@ void Exchange::deposit_batch(const AccountId* accounts, const Cash* amounts, std
   }
   check_ts(ts);
   for (std::size_t i = 0; i < n; ++i) deposit(accounts[i], amounts[i], ts);
+}
+
+Cash& Exchange::cash_of(AccountId a, InstrumentId inst) {
+  Instrument& ins = instruments_[static_cast<std::size_t>(inst)];
+  return a >= 0 && ins.isolated[a] ? ins.iso_cash[a] : ledger_.cash(a);
+}
+
+Cash Exchange::ledger_total() const {
+  Cash total = ledger_.total();
+  for (const Instrument& ins : instruments_)
+    for (const Cash c : ins.iso_cash.all()) total += c;
+  return total;
+}
+
+void Exchange::set_margin_mode(AccountId a, InstrumentId inst, bool isolated, Timestamp ts) {
+  check_instrument(inst);
+  check_account(a);
+  check_ts(ts);
+  Instrument& ins = instruments_[static_cast<std::size_t>(inst)];
+  if (static_cast<bool>(ins.isolated[a]) == isolated) return;
+  if (ins.pos.qty[a] != 0 || ins.book.has_orders(a))
+    fail(ErrorKind::InvalidOrder, "margin mode of account " + str(a) + " on " + ins.spec.symbol +
+                                      " can only change with no position and no open orders");
+  now_ = ts;
+  // Leaving isolated mode returns the bucket to the account's cross balance.
+  ledger_.cash(a) += ins.iso_cash[a];
+  ins.iso_cash[a] = 0;
+  ins.isolated[a] = isolated ? 1 : 0;
+  mark_dirty(a);
+}
+
+void Exchange::add_isolated_margin(AccountId a, InstrumentId inst, Cash amount, Timestamp ts) {
+  check_instrument(inst);
+  check_account(a);
+  if (!is_isolated(a, inst))
+    fail(ErrorKind::InvalidOrder, "account " + str(a) + " is not in isolated mode on instrument " + str(inst));
+  if (amount <= 0) fail(ErrorKind::InvalidOrder, "margin amount must be > 0, got " + str(amount));
+  check_ts(ts);
+  const AccountRisk r = account_risk(a);
+  const Cash free = std::min(r.wallet, r.equity) - r.initial;
+  if (amount > free)
+    fail(ErrorKind::InsufficientFunds, "moving " + str(amount) + " into isolated margin exceeds free margin " +
+                                           str(std::max<Cash>(free, 0)) + " of account " + str(a));
+  now_ = ts;
+  ledger_.cash(a) -= amount;
+  instruments_[static_cast<std::size_t>(inst)].iso_cash[a] += amount;
+  mark_dirty(a);
+}
+
+void Exchange::remove_isolated_margin(AccountId a, InstrumentId inst, Cash amount, Timestamp ts) {
+  check_instrument(inst);
+  check_account(a);
+  if (!is_isolated(a, inst))
+    fail(ErrorKind::InvalidOrder, "account " + str(a) + " is not in isolated mode on instrument " + str(inst));
+  if (amount <= 0) fail(ErrorKind::InvalidOrder, "margin amount must be > 0, got " + str(amount));
+  check_ts(ts);
+  const AccountRisk r = scope_risk(a, inst);
+  const Cash free = std::min(r.wallet, r.equity) - r.initial;
+  if (amount > free)
+    fail(ErrorKind::InsufficientFunds, "removing " + str(amount) + " exceeds the isolated position's free margin " +
+                                           str(std::max<Cash>(free, 0)));
+  now_ = ts;
+  instruments_[static_cast<std::size_t>(inst)].iso_cash[a] -= amount;
+  ledger_.cash(a) += amount;
+  mark_dirty(a);
 }
 
 void Exchange::fund_insurance(Cash amount, Timestamp ts) {
@@ -227,8 +295,8 @@ void Exchange::apply_funding(InstrumentId inst, std::int64_t rate_ppm, Timestamp
     if (p == 0) continue;
     const int128 owed = int128{p} * v * ins.spec.cash_per_tick_lot * rate_ppm;  // > 0: pays
     const Cash amount = owed > 0 ? ceil_div(owed, kPpm) : -floor_div(-owed, kPpm);
-    if (amount > 0) ledger_.transfer(a, kFeePool, amount);
-    if (amount < 0) ledger_.transfer(kFeePool, a, -amount);
+    cash_of(a, inst) -= amount;
+    ledger_.cash(kFeePool) += amount;
     Event& e = log_.emit(EventType::Funding, now_, inst);
     e.account = a;
     e.qty = p;

@@ -35,47 +35,53 @@ Price scale_price(Price p, std::int64_t ppm, bool round_up) {
 void Exchange::risk_stage() {
   if (in_risk_stage_) return;
   in_risk_stage_ = true;
-  std::vector<AccountId> cands;
-  std::vector<AccountId> done;  // each account is liquidated at most once per stage
+  using Scoped = std::pair<AccountId, InstrumentId>;  // account, margin scope (-1: cross)
+  std::vector<Scoped> cands;
+  std::vector<Scoped> done;  // each scope is liquidated at most once per stage
   std::int64_t quota = risk_.max_per_step > 0 ? risk_.max_per_step : std::numeric_limits<std::int64_t>::max();
+  std::vector<AccountId> hits;
   for (int round = 0; round < 1000 && quota > 0; ++round) {
     sync_marks();
     refresh_triggers();
     cands.clear();
-    for (const Instrument& ins : instruments_) {
+    for (std::size_t i = 0; i < instruments_.size(); ++i) {
+      const Instrument& ins = instruments_[i];
       const Price v = valuation_price(ins);
-      if (v > 0) ins.triggers.candidates(v, cands);
+      if (v == 0) continue;
+      hits.clear();
+      ins.triggers.candidates(v, hits);
+      for (const AccountId a : hits) cands.emplace_back(a, scope_of(a, static_cast<InstrumentId>(i)));
     }
     multi_.erase(std::remove_if(multi_.begin(), multi_.end(), [&](AccountId a) { return !in_multi_[a]; }),
                  multi_.end());
-    cands.insert(cands.end(), multi_.begin(), multi_.end());
+    for (const AccountId a : multi_) cands.emplace_back(a, -1);
     std::sort(cands.begin(), cands.end());
     cands.erase(std::unique(cands.begin(), cands.end()), cands.end());
 
     struct Due {
-      AccountId a;
+      Scoped who;
       Cash equity, maintenance;
     };
     std::vector<Due> due;
-    for (const AccountId a : cands) {
-      if (std::binary_search(done.begin(), done.end(), a)) continue;
-      const AccountRisk r = account_risk(a);
-      if (open_positions_[a] == 0 || r.equity >= r.maintenance) continue;
-      if (risk_.mode == LiquidationMode::Partial && r.equity >= 0 && last_liquidation_[a] > 0 &&
-          now_ - last_liquidation_[a] < risk_.partial_cooldown_ns)
+    for (const Scoped& c : cands) {
+      if (std::binary_search(done.begin(), done.end(), c) || !has_position(c.first, c.second)) continue;
+      const AccountRisk r = scope_risk(c.first, c.second);
+      if (r.equity >= r.maintenance) continue;
+      if (risk_.mode == LiquidationMode::Partial && r.equity >= 0 && last_liquidation_[c.first] > 0 &&
+          now_ - last_liquidation_[c.first] < risk_.partial_cooldown_ns)
         continue;
-      due.push_back({a, r.equity, r.maintenance});
+      due.push_back({c, r.equity, r.maintenance});
     }
     if (due.empty()) break;
     // Most underwater first: lowest equity / maintenance, then account id.
     std::sort(due.begin(), due.end(), [](const Due& x, const Due& y) {
       const int128 lhs = int128{x.equity} * y.maintenance, rhs = int128{y.equity} * x.maintenance;
-      return lhs != rhs ? lhs < rhs : x.a < y.a;
+      return lhs != rhs ? lhs < rhs : x.who < y.who;
     });
     for (const Due& d : due) {
       if (quota-- <= 0) break;
-      liquidate(d.a);
-      done.insert(std::upper_bound(done.begin(), done.end(), d.a), d.a);
+      liquidate(d.who.first, d.who.second);
+      done.insert(std::upper_bound(done.begin(), done.end(), d.who), d.who);
     }
     unwind_backstops();
   }
@@ -84,26 +90,30 @@ void Exchange::risk_stage() {
   in_risk_stage_ = false;
 }
 
-void Exchange::liquidate(AccountId a) {
-  const AccountRisk r = account_risk(a);
-  Event& e = log_.emit(EventType::Liquidation, now_, -1);
+void Exchange::liquidate(AccountId a, InstrumentId scope) {
+  const AccountRisk r = scope_risk(a, scope);
+  Event& e = log_.emit(EventType::Liquidation, now_, scope);
   e.account = a;
   e.cash = r.equity;
   e.other_leaves = r.maintenance;
   e.code = static_cast<std::uint16_t>(risk_.mode);
   for (std::size_t i = 0; i < instruments_.size(); ++i) {
     Instrument& ins = instruments_[i];
-    if (!ins.book.has_orders(a)) continue;
+    if (!in_scope(a, i, scope) || !ins.book.has_orders(a)) continue;
     MatchContext ctx = context(ins, static_cast<InstrumentId>(i), now_);
     ins.book.cancel_all(a, Reason::Liquidation, ctx);
   }
-  if (!liquidatable(a)) return;  // re-check after releasing the orders
+  {  // re-check after releasing the orders
+    const AccountRisk now = scope_risk(a, scope);
+    if (!has_position(a, scope) || now.equity >= now.maintenance) return;
+  }
   last_liquidation_[a] = now_ > 0 ? now_ : 1;
 
   const bool to_vault = risk_.backstop == BackstopKind::Vault &&
                         int128{r.equity} * kPpm < int128{r.maintenance} * risk_.vault_trigger_ppm;
   Cash closed_notional = 0;
   for (std::size_t i = 0; i < instruments_.size(); ++i) {
+    if (!in_scope(a, i, scope)) continue;
     const auto inst = static_cast<InstrumentId>(i);
     Instrument& ins = instruments_[i];
     const Qty p = ins.pos.qty[a];
@@ -134,21 +144,22 @@ void Exchange::liquidate(AccountId a) {
     }
     closed_notional += close_through_book(a, inst, qty, limit);
     // Whatever the book did not take goes to the backstop (always for whole-position modes; for
-    // partial slices only once the account is bankrupt).
+    // partial slices only once the scope is bankrupt).
     if (ins.pos.qty[a] != 0 &&
-        (risk_.mode != LiquidationMode::Partial || account_risk(a).equity < 0)) {
+        (risk_.mode != LiquidationMode::Partial || scope_risk(a, scope).equity < 0)) {
       closed_notional += notional(ins, ins.pos.qty[a], valuation_price(ins));
       takeover(a, inst, risk_.backstop == BackstopKind::Vault ? kBackstopVault : kInsuranceFund);
     }
   }
-  if (open_positions_[a] == 0) {
+  if (!has_position(a, scope)) {
     // Surplus over bankruptcy, up to the clearance fee, goes to the insurance fund.
-    const Cash surplus = ledger_.balance(a);
+    Cash& bucket = scope < 0 ? ledger_.cash(a) : instruments_[static_cast<std::size_t>(scope)].iso_cash[a];
     const Cash fee = static_cast<Cash>((int128{closed_notional} * risk_.clearance_fee_ppm + kPpm - 1) / kPpm);
-    const Cash take = std::min(std::max<Cash>(surplus, 0), fee);
+    const Cash take = std::min(std::max<Cash>(bucket, 0), fee);
     if (take > 0) {
-      ledger_.transfer(a, kInsuranceFund, take);
-      Event& f = log_.emit(EventType::InsuranceFund, now_, -1);
+      bucket -= take;
+      ledger_.cash(kInsuranceFund) += take;
+      Event& f = log_.emit(EventType::InsuranceFund, now_, scope);
       f.account = a;
       f.cash = take;
       f.leaves = insurance_fund();
@@ -166,11 +177,11 @@ Cash Exchange::close_through_book(AccountId a, InstrumentId inst, Qty qty, Price
   acc.code = static_cast<std::uint16_t>(Kind::Ioc);
   acc.leaves = qty;
   Taker t{id, a, side, Kind::Ioc, limit, qty, true};
-  const Cash cash_before = ledger_.balance(a);
+  const Cash cash_before = cash_of(a, inst);
   fee_exempt_taker_ = true;
   take_and_rest(ins, inst, t, now_);
   fee_exempt_taker_ = false;
-  const Cash moved = ledger_.balance(a) - cash_before;
+  const Cash moved = cash_of(a, inst) - cash_before;
   return moved < 0 ? -moved : moved;
 }
 
@@ -222,7 +233,7 @@ void Exchange::auto_deleverage(AccountId a, InstrumentId inst, Qty qty, Price ba
   std::vector<AdlCandidate> cands = adl_candidates(inst, holders);
   cands.erase(std::remove_if(cands.begin(), cands.end(), [&](const AdlCandidate& c) { return c.account == a; }),
               cands.end());
-  const Cash deficit = std::max<Cash>(0, -account_risk(a).equity);
+  const Cash deficit = std::max<Cash>(0, -scope_risk(a, scope_of(a, inst)).equity);
   const Price price = risk_.adl_at_mark ? valuation_price(ins) : bankruptcy;
   const std::vector<AdlFill> fills =
       adl_allocate(risk_.adl_rule, std::move(cands), qty, risk_.adl_seed ^ (0x9e3779b97f4a7c15ULL * ++adl_rounds_));
@@ -241,18 +252,20 @@ void Exchange::auto_deleverage(AccountId a, InstrumentId inst, Qty qty, Price ba
     e.account = a;
     e.cash = deficit;
   }
-  if (risk_.adl_at_mark) settle_bad_debt(a, fills);
+  if (risk_.adl_at_mark) settle_bad_debt(a, inst, fills);
 }
 
 // After ADL at the mark the bankrupt account still owes its deficit: the insurance fund pays
 // what it can, the deleveraged counterparties share the rest pro rata to the lots they closed.
-void Exchange::settle_bad_debt(AccountId a, const std::vector<AdlFill>& counterparties) {
-  Cash owed = -ledger_.balance(a);
-  for (const Instrument& ins : instruments_)
-    owed -= static_cast<Cash>(int128{ins.pos.qty[a]} * valuation_price(ins) * ins.spec.cash_per_tick_lot);
+void Exchange::settle_bad_debt(AccountId a, InstrumentId inst,
+                               const std::vector<AdlFill>& counterparties) {
+  Cash owed = -scope_risk(a, scope_of(a, inst)).equity;
   if (owed <= 0) return;
   const Cash from_fund = std::clamp<Cash>(insurance_fund(), 0, owed);
-  if (from_fund > 0) ledger_.transfer(kInsuranceFund, a, from_fund);
+  if (from_fund > 0) {
+    ledger_.cash(kInsuranceFund) -= from_fund;
+    cash_of(a, inst) += from_fund;
+  }
   owed -= from_fund;
   Qty total = 0;
   for (const AdlFill& f : counterparties) total += f.qty;
@@ -261,10 +274,16 @@ void Exchange::settle_bad_debt(AccountId a, const std::vector<AdlFill>& counterp
     Cash share = static_cast<Cash>((int128{owed} * f.qty + total - 1) / total);
     if (k + 1 == counterparties.size()) share = owed;
     share = std::min(share, owed);
-    ledger_.transfer(f.account, a, share);
+    cash_of(f.account, inst) -= share;
+    cash_of(a, inst) += share;
     mark_dirty(f.account);
     owed -= share;
     total -= f.qty;
+    Event& e = log_.emit(EventType::BadDebt, now_, inst);  // the counterparty's share
+    e.account = a;
+    e.other_account = f.account;
+    e.cash = share;
+    e.code = static_cast<std::uint16_t>(Reason::Socialized);
   }
 }
 

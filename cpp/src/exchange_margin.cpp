@@ -50,12 +50,22 @@ const MarginTiers* Exchange::tiers(InstrumentId inst) const {
   return t ? &*t : nullptr;
 }
 
+bool Exchange::is_isolated(AccountId a, InstrumentId inst) const {
+  return a >= 0 && instruments_[static_cast<std::size_t>(inst)].isolated[a] != 0;
+}
+
 AccountRisk Exchange::account_risk(AccountId a) const {
   check_account_or_system(a);
+  return scope_risk(a, -1);
+}
+
+AccountRisk Exchange::scope_risk(AccountId a, InstrumentId scope) const {
   AccountRisk r{};
-  r.cash = ledger_.balance(a);
+  r.cash = scope < 0 ? ledger_.balance(a) : instruments_[static_cast<std::size_t>(scope)].iso_cash[a];
   int128 equity = r.cash, upnl = 0, wallet = r.cash;
-  for (const Instrument& ins : instruments_) {
+  for (std::size_t i = 0; i < instruments_.size(); ++i) {
+    if (!in_scope(a, i, scope)) continue;
+    const Instrument& ins = instruments_[i];
     const Qty p = ins.pos.qty[a];
     const Price v = valuation_price(ins);
     if (p != 0) {
@@ -75,10 +85,23 @@ AccountRisk Exchange::account_risk(AccountId a) const {
   return r;
 }
 
+bool Exchange::has_position(AccountId a, InstrumentId scope) const {
+  if (scope >= 0) return instruments_[static_cast<std::size_t>(scope)].pos.qty[a] != 0;
+  return open_positions_[a] != 0;
+}
+
 bool Exchange::liquidatable(AccountId a) const {
-  if (!risk_.enabled || is_system(a) || open_positions_[a] == 0) return false;
-  const AccountRisk r = account_risk(a);
-  return r.equity < r.maintenance;
+  if (!risk_.enabled || is_system(a)) return false;
+  check_account(a);
+  auto below = [&](InstrumentId scope) {
+    if (!has_position(a, scope)) return false;
+    const AccountRisk r = scope_risk(a, scope);
+    return r.equity < r.maintenance;
+  };
+  if (below(-1)) return true;
+  for (std::size_t i = 0; i < instruments_.size(); ++i)
+    if (is_isolated(a, static_cast<InstrumentId>(i)) && below(static_cast<InstrumentId>(i))) return true;
+  return false;
 }
 
 Cash Exchange::insurance_fund() const { return account_risk(kInsuranceFund).equity; }
@@ -89,10 +112,12 @@ std::optional<PriceFraction> Exchange::bankruptcy_price(AccountId a, InstrumentI
   const Instrument& ins = instruments_[static_cast<std::size_t>(inst)];
   const Qty p = ins.pos.qty[a];
   if (p == 0) return std::nullopt;
-  // Equity with every other position at its mark: cash + others = -p x price x c at zero equity.
-  int128 rest = ledger_.balance(a);
+  // Equity with every other position of the same margin scope at its mark:
+  // cash + others = -p x price x c at zero equity.
+  const InstrumentId scope = scope_of(a, inst);
+  int128 rest = scope < 0 ? ledger_.balance(a) : ins.iso_cash[a];
   for (std::size_t j = 0; j < instruments_.size(); ++j) {
-    if (static_cast<InstrumentId>(j) == inst) continue;
+    if (static_cast<InstrumentId>(j) == inst || !in_scope(a, j, scope)) continue;
     const Instrument& o = instruments_[j];
     rest += int128{o.pos.qty[a]} * valuation_price(o) * o.spec.cash_per_tick_lot;
   }
@@ -108,9 +133,11 @@ std::optional<PriceFraction> Exchange::liquidation_price(AccountId a, Instrument
   const Instrument& ins = instruments_[static_cast<std::size_t>(inst)];
   const Qty p = ins.pos.qty[a];
   if (p == 0 || !ins.tiers) return std::nullopt;
-  int128 rest = ledger_.balance(a);  // cash + others' value - others' maintenance
+  const InstrumentId scope = scope_of(a, inst);
+  // cash + others' value - others' maintenance, within the position's margin scope
+  int128 rest = scope < 0 ? ledger_.balance(a) : ins.iso_cash[a];
   for (std::size_t j = 0; j < instruments_.size(); ++j) {
-    if (static_cast<InstrumentId>(j) == inst) continue;
+    if (static_cast<InstrumentId>(j) == inst || !in_scope(a, j, scope)) continue;
     const Instrument& o = instruments_[j];
     const Qty q = o.pos.qty[a];
     if (q == 0) continue;
@@ -143,7 +170,7 @@ bool Exchange::passes_initial_margin(const NewOrder& o, Price limit) const {
   // Orders that only reduce the position never need margin.
   if ((o.side == Side::Sell && p > 0 && o.qty <= p) || (o.side == Side::Buy && p < 0 && o.qty <= -p))
     return true;
-  const AccountRisk r = account_risk(o.account);
+  const AccountRisk r = scope_risk(o.account, scope_of(o.account, o.instrument));
   Price v = valuation_price(ins);
   // Price the order is expected to trade at: the best opposite price for a market order.
   const Price px = o.kind == Kind::Market ? ins.book.best(opposite(o.side)).price : limit;
@@ -170,19 +197,19 @@ void Exchange::mark_dirty(AccountId a) {
 void Exchange::refresh_triggers() {
   for (const AccountId a : dirty_list_) {
     dirty_[a] = 0;
-    if (open_positions_[a] >= 2) {
-      for (auto& ins : instruments_) ins.triggers.erase(a);
-      if (!in_multi_[a]) {
-        in_multi_[a] = 1;
-        multi_.push_back(a);
-      }
-      continue;
+    const bool multi = open_positions_[a] >= 2;  // cross positions in several instruments
+    if (multi && !in_multi_[a]) {
+      in_multi_[a] = 1;
+      multi_.push_back(a);
     }
-    in_multi_[a] = 0;  // removed from multi_ lazily by the risk stage
+    if (!multi) in_multi_[a] = 0;  // removed from multi_ lazily by the risk stage
     for (std::size_t i = 0; i < instruments_.size(); ++i) {
       Instrument& ins = instruments_[i];
+      const auto inst = static_cast<InstrumentId>(i);
       const Qty p = ins.pos.qty[a];
-      const auto lp = p == 0 ? std::nullopt : liquidation_price(a, static_cast<InstrumentId>(i));
+      // Indexed: isolated positions, and the single cross position of a one-instrument account.
+      const auto lp = p == 0 || (multi && !is_isolated(a, inst)) ? std::nullopt
+                                                                   : liquidation_price(a, inst);
       if (!lp) {
         ins.triggers.erase(a);
         continue;
@@ -207,7 +234,7 @@ std::vector<AdlCandidate> Exchange::adl_candidates(InstrumentId inst, Side side)
   for (AccountId a = -kSystemAccountCount; a < static_cast<AccountId>(num_accounts_); ++a) {
     const Qty p = ins.pos.qty[a];
     if (p == 0 || (p > 0) != (side == Side::Buy) || a == kExternal || a == kFeePool) continue;
-    const AccountRisk r = account_risk(a);
+    const AccountRisk r = scope_risk(a, scope_of(a, inst));
     const Cash value = clamp_cash(int128{p} * v * ins.spec.cash_per_tick_lot);
     out.push_back(AdlCandidate{a, absval(p), value - ins.pos.basis[a],
                                std::max<Cash>(absval(ins.pos.basis[a]), 1), r.equity,

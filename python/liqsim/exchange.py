@@ -385,16 +385,48 @@ class Exchange:
         m = self._engine.mark(instrument)
         return None if m is None else self.instrument(instrument).price(m)
 
+    def set_margin_mode(self, account: int, instrument: int, mode: str, *,
+                        ts: int | None = None) -> None:
+        """`"cross"` (default: one balance backs all cross positions) or `"isolated"` (the
+        position has its own collateral, moved in with `add_margin`, and is liquidated alone).
+        Only with no position and no open orders in that instrument."""
+        if mode not in ("cross", "isolated"):
+            raise InvalidConfigError(f"margin mode must be 'cross' or 'isolated', got {mode!r}")
+        self._engine.set_margin_mode(account, instrument, mode == "isolated", self._ts(ts))
+
+    def add_margin(self, account: int, instrument: int, usd: float, *, ts: int | None = None) -> None:
+        """Move collateral from the account's cross balance into an isolated position."""
+        self._engine.add_isolated_margin(account, instrument, self.to_cash(usd), self._ts(ts))
+
+    def remove_margin(self, account: int, instrument: int, usd: float, *,
+                      ts: int | None = None) -> None:
+        """Move free collateral of an isolated position back to the cross balance."""
+        self._engine.remove_isolated_margin(account, instrument, self.to_cash(usd), self._ts(ts))
+
+    def ledger_total(self) -> int:
+        """Sum of every ledger balance including isolated buckets, cash units: always 0."""
+        return int(self._engine.ledger_total())
+
+    def isolated_position(self, account: int, instrument: int) -> AccountState:
+        """Margin state of an isolated position (its own bucket), in USD."""
+        if not self._engine.is_isolated(account, instrument):
+            raise InvalidOrderError(f"account {account} is not isolated on instrument {instrument}")
+        return self._state(account, self._engine.scope_risk(account, instrument),
+                           bool(self._engine.liquidatable(account)))
+
     def account(self, account: int) -> AccountState:
-        """Margin state of an account at current marks, in USD."""
-        r = self._engine.account_risk(account)
+        """Margin state of an account's cross part at current marks, in USD."""
+        return self._state(account, self._engine.account_risk(account),
+                           bool(self._engine.liquidatable(account)))
+
+    def _state(self, account: int, r: dict[str, int], liquidatable: bool) -> AccountState:
         usd = {k: self.to_usd(v) for k, v in r.items()}
         ratio = r["maintenance"] / r["equity"] if r["equity"] > 0 else math.inf
         return AccountState(account=account, cash=usd["cash"], wallet=usd["wallet"], equity=usd["equity"],
                             unrealized_pnl=usd["upnl"], maintenance_margin=usd["maintenance"],
                             initial_margin=usd["initial"], margin_ratio=ratio,
                             free_margin=min(usd["wallet"], usd["equity"]) - usd["initial"],
-                            liquidatable=bool(self._engine.liquidatable(account)))
+                            liquidatable=liquidatable)
 
     def liquidation_price(self, account: int, instrument: int) -> float | None:
         """Mark price at which the account hits maintenance margin (other positions at their

@@ -139,6 +139,10 @@ class Exchange : private FillSink {
   // Deposits for many accounts; all rows are validated before any is applied.
   void deposit_batch(const AccountId* accounts, const Cash* amounts, std::size_t n, Timestamp ts);
   void withdraw(AccountId a, Cash amount, Timestamp ts);
+  // Isolated margin: a position with its own collateral bucket, liquidated on its own.
+  void set_margin_mode(AccountId a, InstrumentId inst, bool isolated, Timestamp ts);
+  void add_isolated_margin(AccountId a, InstrumentId inst, Cash amount, Timestamp ts);
+  void remove_isolated_margin(AccountId a, InstrumentId inst, Cash amount, Timestamp ts);
   void fund_insurance(Cash amount, Timestamp ts);
   void set_index(InstrumentId inst, Price index, Timestamp ts);
   void set_mark(InstrumentId inst, Price mark, Timestamp ts);
@@ -161,7 +165,15 @@ class Exchange : private FillSink {
   std::optional<Price> mark(InstrumentId inst) const;
   std::optional<Price> index(InstrumentId inst) const;
   std::optional<Price> last_trade(InstrumentId inst) const;
-  AccountRisk account_risk(AccountId a) const;
+  AccountRisk account_risk(AccountId a) const;  // the cross-margin part of the account
+  // Margin of one isolated position (its own bucket), or of the cross part for scope -1.
+  AccountRisk scope_risk(AccountId a, InstrumentId scope) const;
+  bool is_isolated(AccountId a, InstrumentId inst) const;
+  InstrumentId scope_of(AccountId a, InstrumentId inst) const {
+    return is_isolated(a, inst) ? inst : -1;
+  }
+  // Sum of every ledger balance, isolated buckets included: exactly zero.
+  Cash ledger_total() const;
   bool liquidatable(AccountId a) const;
   std::optional<PriceFraction> liquidation_price(AccountId a, InstrumentId inst) const;
   std::optional<PriceFraction> bankruptcy_price(AccountId a, InstrumentId inst) const;
@@ -193,6 +205,8 @@ class Exchange : private FillSink {
     std::optional<MarkPrice> pricer;  // none for Last and External
     FundingRate funding;
     std::optional<Price> index, mark, last, external_mark;
+    AccountArray<std::uint8_t> isolated;  // margin mode per account
+    AccountArray<Cash> iso_cash;          // isolated collateral buckets (cash-flow balance)
   };
 
   // exchange.cpp: commands and matching
@@ -226,12 +240,18 @@ class Exchange : private FillSink {
 
   // exchange_liquidation.cpp: the risk stage
   void risk_stage();
-  void liquidate(AccountId a);
+  void liquidate(AccountId a, InstrumentId scope);
+  Cash& cash_of(AccountId a, InstrumentId inst);  // the bucket a trade in `inst` settles in
+  bool in_scope(AccountId a, std::size_t inst, InstrumentId scope) const {
+    return scope < 0 ? !is_isolated(a, static_cast<InstrumentId>(inst))
+                     : static_cast<InstrumentId>(inst) == scope;
+  }
+  bool has_position(AccountId a, InstrumentId scope) const;
   Cash close_through_book(AccountId a, InstrumentId inst, Qty qty, Price limit);
   void takeover(AccountId a, InstrumentId inst, AccountId backstop);
   void auto_deleverage(AccountId a, InstrumentId inst, Qty qty, Price price);
   void transfer_position(AccountId from, AccountId to, InstrumentId inst, Qty lots, Price price);
-  void settle_bad_debt(AccountId a, const std::vector<AdlFill>& counterparties);
+  void settle_bad_debt(AccountId a, InstrumentId inst, const std::vector<AdlFill>& counterparties);
   void unwind_backstops();
 
   RiskSpec risk_;

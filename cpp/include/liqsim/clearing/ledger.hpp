@@ -13,6 +13,7 @@ class Ledger {
  public:
   void resize(std::size_t traders) { cash_.resize(traders); }
   Cash balance(AccountId a) const { return cash_[a]; }
+  Cash& cash(AccountId a) { return cash_[a]; }  // for moves into and out of isolated buckets
   const Cash* balances() const { return cash_.data(); }
   void transfer(AccountId from, AccountId to, Cash amount) {
     cash_[from] -= amount;

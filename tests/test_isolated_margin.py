@@ -1,0 +1,84 @@
+"""Isolated margin: a position with its own collateral, its own liquidation price, liquidated
+without touching the account's cross balance. Units as in test_clearing.py."""
+
+from __future__ import annotations
+
+import pytest
+
+import liqsim
+from liqsim import EventType
+
+
+def setup(iso_margin: float, qty: float = 0.5):
+    ex = liqsim.Exchange(cash_unit=0.001, risk=liqsim.RiskConfig())
+    ex.add_instrument("BTC", tick_size=1.0, lot_size=0.001, mark_source="external")
+    mm, a = ex.add_account(), ex.add_account()
+    ex.deposit(mm, 10_000_000)
+    ex.deposit(a, 20_000)
+    ex.fund_insurance(100_000)
+    ex.set_margin_mode(a, 0, "isolated")
+    ex.add_margin(a, 0, iso_margin)
+    ex.submit(0, mm, "sell", 50_000, qty)
+    ex.submit(0, a, "buy", 50_000, qty)
+    ex.set_mark(0, 50_000)
+    ex.drain_events()
+    return ex, mm, a
+
+
+def test_isolated_liquidation_price_uses_only_the_positions_collateral():
+    ex, mm, a = setup(5_000)
+    # LP = (WB + cum - Q*EP) / (Q*MMR - Q) with WB = the isolated 5,000, not the 20,000 deposit
+    assert ex.liquidation_price(a, 0) == pytest.approx(20_000 / 0.498)
+    assert ex.bankruptcy_price(a, 0) == pytest.approx(40_000)
+    pos = ex.isolated_position(a, 0)
+    assert pos.wallet == pytest.approx(5_000) and pos.equity == pytest.approx(5_000)
+    assert ex.account(a).cash == pytest.approx(15_000)  # the cross balance
+    assert ex.ledger_total() == 0
+
+
+def test_isolated_liquidation_price_across_brackets():
+    ex, mm, a = setup(15_000, qty=1.1)  # 55k notional: bracket 2, re-solved in bracket 1
+    assert ex.liquidation_price(a, 0) == pytest.approx(40_000 / (1.1 * 0.996))
+
+
+def test_isolated_position_is_liquidated_alone_and_the_cross_balance_survives():
+    ex, mm, a = setup(5_000)
+    ex.submit(0, mm, "buy", 40_100, 0.5)
+    ex.drain_events()
+    ex.set_mark(0, 40_150)  # isolated equity 75 < maintenance 80.3
+    ev = ex.drain_events()
+    liq = ev[ev["type"] == EventType.LIQUIDATION]
+    assert liq["account"].tolist() == [a] and liq["instrument"].tolist() == [0]
+    assert ex.position(a, 0) == 0
+    assert ex.isolated_position(a, 0).cash == 0  # 50 surplus went to the fund as clearance fee
+    assert ex.account(a).cash == pytest.approx(15_000)
+    assert ex.insurance_fund == pytest.approx(100_050)
+    assert ex.ledger_total() == 0
+
+
+def test_margin_mode_and_margin_moves_are_checked():
+    ex, mm, a = setup(5_000)
+    with pytest.raises(liqsim.InvalidOrderError, match="no position"):
+        ex.set_margin_mode(a, 0, "cross")
+    with pytest.raises(liqsim.InsufficientFundsError):
+        ex.add_margin(a, 0, 15_001)
+    with pytest.raises(liqsim.InsufficientFundsError):
+        ex.remove_margin(a, 0, 4_950)  # free = 5,000 - IM 200
+    ex.remove_margin(a, 0, 4_800)
+    assert ex.isolated_position(a, 0).wallet == pytest.approx(200)
+    with pytest.raises(liqsim.InvalidConfigError):
+        ex.set_margin_mode(a, 0, "portfolio")
+    assert ex.ledger_total() == 0
+
+
+def test_isolated_order_needs_isolated_collateral():
+    ex = liqsim.Exchange(cash_unit=0.001, risk=liqsim.RiskConfig())
+    ex.add_instrument("BTC", tick_size=1.0, lot_size=0.001)
+    mm, a = ex.add_account(), ex.add_account()
+    ex.deposit(mm, 10_000_000)
+    ex.deposit(a, 20_000)
+    ex.set_margin_mode(a, 0, "isolated")
+    ex.submit(0, mm, "sell", 50_000, 1.0)
+    ex.submit(0, a, "buy", 50_000, 0.1)  # the 20,000 cross balance does not back it
+    ev = ex.drain_events()
+    assert ev["code"][ev["type"] == EventType.REJECT].tolist() == [liqsim.Reason.INSUFFICIENT_MARGIN]

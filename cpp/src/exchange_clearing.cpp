@@ -27,6 +27,12 @@ std::string str(std::int64_t v) { return std::to_string(v); }
 void Exchange::on_fill(const Fill& f) {
   const AccountId buyer = f.taker_side == Side::Buy ? f.taker : f.maker;
   const AccountId seller = f.taker_side == Side::Buy ? f.maker : f.taker;
+  if (f.auction) {  // no aggressor: both sides pay the maker fee
+    settle(f.instrument, buyer, seller, f.price, f.qty, buyer, false, true);
+    const Instrument& ins = instruments_[static_cast<std::size_t>(f.instrument)];
+    charge_fee(f.instrument, buyer, f.price * ins.spec.cash_per_tick_lot * f.qty, ins.spec.maker_fee_ppm);
+    return;
+  }
   settle(f.instrument, buyer, seller, f.price, f.qty, f.taker, !fee_exempt_taker_, true);
 }
 
@@ -38,16 +44,8 @@ void Exchange::settle(InstrumentId inst, AccountId buyer, AccountId seller, Pric
   cash_of(buyer, inst) -= notional;
   cash_of(seller, inst) += notional;
 
-  // Fees round in the exchange's favour: charges up, rebates down. System accounts pay none.
-  auto charge = [&](AccountId a, std::int64_t rate) {
-    if (is_system(a)) return;
-    const Cash fee = rate > 0 ? ceil_div(int128{notional} * rate, kPpm)
-                              : -floor_div(int128{notional} * -rate, kPpm);
-    cash_of(a, inst) -= fee;
-    ledger_.cash(kFeePool) += fee;
-  };
-  if (taker_fee) charge(taker, ins.spec.taker_fee_ppm);
-  if (maker_fee) charge(taker == buyer ? seller : buyer, ins.spec.maker_fee_ppm);
+  if (taker_fee) charge_fee(inst, taker, notional, ins.spec.taker_fee_ppm);
+  if (maker_fee) charge_fee(inst, taker == buyer ? seller : buyer, notional, ins.spec.maker_fee_ppm);
 
   for (const auto& [a, delta] : {std::pair{buyer, qty}, std::pair{seller, -qty}}) {
     const Qty before = ins.pos.qty[a];
@@ -87,6 +85,15 @@ void Exchange::deposit_batch(const AccountId* accounts, const Cash* amounts, std
   }
   check_ts(ts);
   for (std::size_t i = 0; i < n; ++i) deposit(accounts[i], amounts[i], ts);
+}
+
+// Fees round in the exchange's favour: charges up, rebates down. System accounts pay none.
+void Exchange::charge_fee(InstrumentId inst, AccountId a, Cash notional, std::int64_t rate_ppm) {
+  if (is_system(a) || rate_ppm == 0) return;
+  const Cash fee = rate_ppm > 0 ? ceil_div(int128{notional} * rate_ppm, kPpm)
+                                : -floor_div(int128{notional} * -rate_ppm, kPpm);
+  cash_of(a, inst) -= fee;
+  ledger_.cash(kFeePool) += fee;
 }
 
 Cash& Exchange::cash_of(AccountId a, InstrumentId inst) {

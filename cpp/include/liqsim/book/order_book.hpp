@@ -71,6 +71,7 @@ struct Fill {
   Side taker_side;
   Price price;
   Qty qty;
+  bool auction = false;  // call-auction fill: no aggressor, both sides pay the maker fee
 };
 
 // Settles each fill as it happens (positions, cash, fees): the clearing layer implements it.
@@ -125,6 +126,16 @@ class OrderBook {
     return v[v.size() - 1 - i];
   }
   std::size_t live_orders() const { return pool_.size() - free_.size(); }
+
+  // Single-price call auction (book/auction.cpp): the price that maximizes executed volume,
+  // then minimal imbalance, then closest to `reference`; fills at that one price in
+  // price-time priority (FILL events with side 0 and code 1: order_id = the buy order,
+  // other_order_id = the sell order; every fill goes through ctx.sink with the buyer as the
+  // "taker" argument). Orders left unmatched stay in the book. Returns the uncross price, or
+  // 0 if nothing crossed. Used to reopen after a halt, when the book may be crossed.
+  Price uncross(Price reference, MatchContext& ctx);
+  // The auction price uncross() would use, and its executable volume, without trading.
+  std::pair<Price, Qty> indicative_uncross(Price reference) const;
 
   // Per-account view: resting quantity by side and the account's orders (for margin checks and
   // for cancelling everything an account has when it is liquidated).

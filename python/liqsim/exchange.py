@@ -209,11 +209,11 @@ class Exchange:
         else:
             if price is None:
                 raise InvalidOrderError(f"{Kind(kind_code).name.lower()} orders need a price")
-            price_ticks = inst.to_ticks(price)
+            price_ticks = inst.tick(price)
         if qty is None:
             raise InvalidOrderError("qty is required")
         return self.submit_ticks(instrument, account, _parse_side(side), price_ticks,
-                                 inst.to_lots(qty), kind=kind_code, reduce_only=reduce_only,
+                                 inst.lot(qty), kind=kind_code, reduce_only=reduce_only,
                                  order_id=order_id, ts=ts)
 
     def submit_ticks(self, instrument: int, account: int, side: int, price: int, qty: int, *,
@@ -240,8 +240,8 @@ class Exchange:
         if inst_id < 0:
             raise _core.UnknownOrderError(f"unknown order_id {order_id}")
         inst = self._instruments[inst_id]
-        p = 0 if price is None else inst.to_ticks(price)  # 0 = keep the current value
-        q = 0 if qty is None else inst.to_lots(qty)
+        p = 0 if price is None else inst.tick(price)  # 0 = keep the current value
+        q = 0 if qty is None else inst.lot(qty)
         self._engine.amend(order_id, p, q, self._engine.now if ts is None else ts)
 
     # -- batches -----------------------------------------------------------------------------
@@ -355,11 +355,11 @@ class Exchange:
     def set_index(self, instrument: int, price: float, *, ts: int | None = None) -> None:
         """Set the external index price (moves the mark if the instrument's mark source is the
         index) and run liquidation checks."""
-        self._engine.set_index(instrument, self.instrument(instrument).to_ticks(price, "index"), self._ts(ts))
+        self._engine.set_index(instrument, self.instrument(instrument).tick(price, "index"), self._ts(ts))
 
     def set_mark(self, instrument: int, price: float, *, ts: int | None = None) -> None:
         """Force the mark price (e.g. from a replayed series) and run liquidation checks."""
-        self._engine.set_mark(instrument, self.instrument(instrument).to_ticks(price, "mark"), self._ts(ts))
+        self._engine.set_mark(instrument, self.instrument(instrument).tick(price, "mark"), self._ts(ts))
 
     def apply_funding(self, instrument: int, rate: float, *, ts: int | None = None) -> None:
         """Pay funding at `rate` x position notional at mark (longs pay shorts when positive)."""
@@ -367,7 +367,7 @@ class Exchange:
 
     def set_external_mid(self, instrument: int, price: float, *, ts: int | None = None) -> None:
         """Mid of the same contract on another venue (input of the `hyperliquid` mark)."""
-        self._engine.set_external_mid(instrument, self.instrument(instrument).to_ticks(price, "mid"), self._ts(ts))
+        self._engine.set_external_mid(instrument, self.instrument(instrument).tick(price, "mid"), self._ts(ts))
 
     def settle_funding(self, instrument: int, *, ts: int | None = None) -> float:
         """Pay funding at the rate accumulated from premium samples (each `set_index` takes one)
@@ -383,7 +383,7 @@ class Exchange:
     def mark(self, instrument: int) -> float | None:
         """Current mark price in price units (None before the first trade or mark)."""
         m = self._engine.mark(instrument)
-        return None if m is None else self.instrument(instrument).price(m)
+        return None if m is None else m * self.instrument(instrument).tick_size
 
     def set_margin_mode(self, account: int, instrument: int, mode: str, *,
                         ts: int | None = None) -> None:
@@ -420,7 +420,7 @@ class Exchange:
                            bool(self._engine.liquidatable(account)))
 
     def _state(self, account: int, r: dict[str, int], liquidatable: bool) -> AccountState:
-        usd = {k: self.to_usd(v) for k, v in r.items()}
+        usd = {k: v * self._cash_unit for k, v in r.items()}
         ratio = r["maintenance"] / r["equity"] if r["equity"] > 0 else math.inf
         return AccountState(account=account, cash=usd["cash"], wallet=usd["wallet"], equity=usd["equity"],
                             unrealized_pnl=usd["upnl"], maintenance_margin=usd["maintenance"],
@@ -450,7 +450,7 @@ class Exchange:
 
     def realized_pnl(self, account: int, instrument: int) -> float:
         """Realized PnL of closed lots in USD (before fees and funding)."""
-        return self.to_usd(int(self._engine.position_table(instrument)[2][account + _SYSTEM_SLOTS]))
+        return int(self._engine.position_table(instrument)[2][account + _SYSTEM_SLOTS]) * self._cash_unit
 
     def adl_lights(self, instrument: int, side: str | int) -> dict[int, int]:
         """ADL queue indicator 1..5 (5 = first in line) of every holder on `side`."""
@@ -459,12 +459,12 @@ class Exchange:
     @property
     def insurance_fund(self) -> float:
         """Insurance fund equity at mark, USD."""
-        return self.to_usd(self._engine.insurance_fund())
+        return self._engine.insurance_fund() * self._cash_unit
 
     @property
     def bad_debt(self) -> float:
         """Losses bankrupt accounts left for ADL / socialization so far, USD."""
-        return self.to_usd(self._engine.bad_debt)
+        return self._engine.bad_debt * self._cash_unit
 
     def balances(self) -> pd.Series:
         """Cash of every ledger account in cash units, system accounts (negative ids) first.

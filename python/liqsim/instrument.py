@@ -56,6 +56,14 @@ class Instrument:
         """Convert quantities to lots, rejecting NaN/inf, non-positive and off-grid values."""
         return _to_grid(qty, self.lot_size, field, "lot_size", MAX_QTY_LOTS)
 
+    def tick(self, price: float, field: str = "price") -> int:
+        """One price in ticks (scalar twin of `to_ticks`)."""
+        return _scalar_to_grid(float(price), self.tick_size, field, "tick_size", MAX_PRICE_TICKS)
+
+    def lot(self, qty: float, field: str = "qty") -> int:
+        """One quantity in lots (scalar twin of `to_lots`)."""
+        return _scalar_to_grid(float(qty), self.lot_size, field, "lot_size", MAX_QTY_LOTS)
+
     def price(self, ticks: int | npt.ArrayLike) -> float | np.ndarray:
         """Ticks back to price units (floats, for display)."""
         return _scale(ticks, self.tick_size)

@@ -77,19 +77,25 @@ def risk_configs(draw, mode: str, backstop: str) -> dict:
     return r
 
 
+COMMAND_WEIGHTS = {"order": 12, "cancel": 1, "mark": 4, "quote": 2, "pull": 1, "funding": 1,
+                   "settle": 1, "withdraw": 2, "deposit": 1, "fund": 1}
+COMMAND_KINDS = [k for k, w in COMMAND_WEIGHTS.items() for _ in range(w)]
+
+
 def command(n_inst: int, n_traders: int):
     inst = st.integers(0, n_inst - 1)
     trader = st.integers(0, n_traders - 1)
     dt = st.sampled_from([0, 0, 1, 5, 31])  # seconds: cooldowns (30 s) expire now and then
+    aggressive = st.integers(0, 300)  # limit price beyond the mark in the order's favour... or not
     order = st.tuples(st.just("order"), dt, inst, trader, st.sampled_from([1, -1]),
                       st.sampled_from(["limit", "limit", "ioc", "market"]),
-                      st.integers(-300, 300),  # limit price offset from the mark, bp
-                      st.sampled_from([0.05, 0.5, 2, 10, 30, 60, 100, 120, 150]),  # target leverage
-                      st.booleans() | st.just(False))  # reduce-only (1 in 3)
+                      st.one_of(aggressive, aggressive, st.integers(-300, 0)),  # price offset, bp
+                      st.sampled_from([0.05, 0.5, 2, 10, 30, 60, 90, 120, 150]),  # target leverage
+                      st.sampled_from([False, False, False, True]))  # reduce-only
     cancel = st.tuples(st.just("cancel"), dt, st.integers(0, 10**6))
     small = st.integers(-80, 80)
     gap = st.sampled_from([-1, 1]).flatmap(lambda s: st.integers(500, 3000).map(lambda b: s * b))
-    mark = st.tuples(st.just("mark"), dt, inst, small | gap, st.booleans())  # requote MMs first?
+    mark = st.tuples(st.just("mark"), dt, inst, st.one_of(small, gap), st.booleans())  # requote first?
     quote = st.tuples(st.just("quote"), dt, inst, st.integers(0, 1), st.integers(1, 4),
                       st.sampled_from([5, 20, 100, 400]),  # level spacing, bp
                       st.sampled_from([1, 20, 200, 2000]))  # lots per level
@@ -99,13 +105,13 @@ def command(n_inst: int, n_traders: int):
     withdraw = st.tuples(st.just("withdraw"), dt, trader, st.sampled_from([0.01, 0.3, 0.9, 1.0, 1.5]))
     deposit = st.tuples(st.just("deposit"), dt, trader, st.integers(1, 50_000))
     fund = st.tuples(st.just("fund"), dt, st.sampled_from([0.001, 1.0, 500.0]))
-    return st.one_of(
-        order, order, order, order, order, order, order, cancel, mark, mark, mark, quote, quote,
-        pull, funding, settle, withdraw, withdraw, deposit, fund)
+    by_kind = dict(order=order, cancel=cancel, mark=mark, quote=quote, pull=pull, funding=funding,
+                   settle=settle, withdraw=withdraw, deposit=deposit, fund=fund)
+    return st.sampled_from(COMMAND_KINDS).flatmap(by_kind.__getitem__)
 
 
 @st.composite
-def scenarios(draw, mode: str, backstop: str, max_commands: int = 60) -> Scenario:
+def scenarios(draw, mode: str, backstop: str, max_commands: int = 80) -> Scenario:
     n_inst = draw(st.integers(1, 2))
     n_traders = draw(st.integers(3, 6))
     taker = draw(st.sampled_from([0.0, 0.0005]))
@@ -116,7 +122,7 @@ def scenarios(draw, mode: str, backstop: str, max_commands: int = 60) -> Scenari
         maker_fee=draw(st.sampled_from([0.0, 0.0002, -0.0001])) if taker else 0.0,
         deposits=draw(st.lists(st.integers(1_000, 200_000), min_size=n_traders, max_size=n_traders)),
         insurance=draw(st.sampled_from([0.0, 0.001, 1.0, 50.0, 2_000.0, 1_000_000.0])),
-        commands=draw(st.lists(command(n_inst, n_traders), min_size=10, max_size=max_commands)),
+        commands=draw(st.lists(command(n_inst, n_traders), min_size=20, max_size=max_commands)),
     )
 
 

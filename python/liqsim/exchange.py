@@ -263,7 +263,7 @@ class Exchange:
         if ids.ndim != 1:
             raise InvalidOrderError("order_id must be a 1-d array")
         n = len(ids)
-        cols = {
+        cols: dict[str, Any] = {
             "cmd": _column("cmd", Cmd.NEW if cmd is None else cmd, n),
             "instrument": _column("instrument", instrument, n),
             "order_id": _column("order_id", ids, n),

@@ -86,7 +86,7 @@ def command(n_inst: int, n_traders: int):
     inst = st.integers(0, n_inst - 1)
     trader = st.integers(0, n_traders - 1)
     dt = st.sampled_from([0, 0, 1, 5, 31])  # seconds: cooldowns (30 s) expire now and then
-    aggressive = st.integers(0, 300)  # limit price beyond the mark in the order's favour... or not
+    aggressive = st.integers(0, 300)  # bp through the mark: the order takes liquidity
     order = st.tuples(st.just("order"), dt, inst, trader, st.sampled_from([1, -1]),
                       st.sampled_from(["limit", "limit", "ioc", "market"]),
                       st.one_of(aggressive, aggressive, st.integers(-300, 0)),  # price offset, bp
@@ -237,7 +237,7 @@ class Run:
                     side = -1 if pos > 0 else 1
                 qty = max(1, abs(pos)) if pos else qty
             code = {"limit": 0, "ioc": 1, "market": 4}[okind]
-            price = 0 if code == 4 else max(1, round(mark * (1 + off_bp / 10_000)))
+            price = 0 if code == 4 else max(1, round(mark * (1 + side * off_bp / 10_000)))  # > 0: crosses
             self.orders.append(self.submit(inst, acct, side, code, price, qty, ro))
         elif kind == "cancel":
             if self.orders:

@@ -10,6 +10,8 @@ from .codes import EventType, Reason
 
 _EVENT_NAMES = pd.CategoricalDtype([t.name for t in EventType])
 _REASON_NAMES = pd.CategoricalDtype([r.name for r in Reason])
+_REASON_EVENTS = (EventType.REJECT, EventType.CANCEL, EventType.EXPIRE, EventType.CANCEL_REJECT,
+                  EventType.AMEND_REJECT, EventType.INSURANCE_FUND, EventType.BAD_DEBT)
 
 
 def events_frame(events: np.ndarray) -> pd.DataFrame:
@@ -21,7 +23,8 @@ def events_frame(events: np.ndarray) -> pd.DataFrame:
         np.searchsorted([int(t) for t in EventType], df["type"].to_numpy()), dtype=_EVENT_NAMES))
     reasons = pd.Series(pd.Categorical.from_codes(df["code"].to_numpy().astype(np.int64),
                                                   dtype=_REASON_NAMES), index=df.index)
-    # `code` is the order kind on ACCEPT and the priority flag on AMEND, not a reason.
-    not_reason = df["type"].isin([int(EventType.ACCEPT), int(EventType.AMEND), int(EventType.FILL)])
-    df.insert(3, "reason", reasons.where(~not_reason))
+    # `code` is a Reason only on these events (the order kind on ACCEPT, the liquidation mode on
+    # LIQUIDATION, the priority flag on AMEND, ...).
+    is_reason = df["type"].isin([int(t) for t in _REASON_EVENTS])
+    df.insert(3, "reason", reasons.where(is_reason))
     return df

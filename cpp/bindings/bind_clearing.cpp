@@ -116,6 +116,25 @@ void bind_clearing(py::module_& m) {
                                   copy_array(p.realized.data() - kSystemAccountCount, n));
           },
           py::arg("instrument"), "(qty, basis, realized) arrays, system accounts (-4..-1) first.")
+      .def("advance", &Exchange::advance, py::arg("ts"))
+      .def("halt", &Exchange::halt, py::arg("instrument"), py::arg("duration_ns"), py::arg("ts"))
+      .def(
+          "trading_state",
+          [](const Exchange& ex, InstrumentId i) { return static_cast<int>(ex.trading_state(i)); },
+          py::arg("instrument"))
+      .def("halt_until", &Exchange::halt_until, py::arg("instrument"))
+      .def(
+          "breaker_state",
+          [](const Exchange& ex, InstrumentId i) {
+            const Breakers* b = ex.breakers(i);
+            py::dict d;
+            if (!b) return d;
+            const auto [lo, hi] = b->trade_bounds();
+            d["luld_lower"] = lo;
+            d["luld_upper"] = hi;
+            return d;
+          },
+          py::arg("instrument"))
       .def("insurance_fund", &Exchange::insurance_fund)
       .def_property_readonly("bad_debt", &Exchange::bad_debt)
       .def(

@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "bindings.hpp"
+#include "liqsim/control/breakers.hpp"
 #include "liqsim/events.hpp"
 #include "liqsim/types.hpp"
 
@@ -37,7 +38,7 @@ void bind_events(py::module_& m) {
       {"ADL_FILL", EventType::AdlFill}, {"FUNDING", EventType::Funding},
       {"INSURANCE_FUND", EventType::InsuranceFund}, {"BAD_DEBT", EventType::BadDebt},
       {"DEPOSIT", EventType::Deposit}, {"WITHDRAWAL", EventType::Withdrawal},
-      {"MARK", EventType::Mark}});
+      {"MARK", EventType::Mark}, {"STATE", EventType::State}});
   m.attr("REASON_CODES") = codes<Reason>({
       {"NONE", Reason::None}, {"USER_CANCEL", Reason::UserCancel},
       {"SELF_TRADE", Reason::SelfTrade}, {"REDUCE_ONLY", Reason::ReduceOnly},
@@ -46,7 +47,12 @@ void bind_events(py::module_& m) {
       {"MARKET_REMAINDER", Reason::MarketRemainder}, {"NO_LIQUIDITY", Reason::NoLiquidity},
       {"TOO_LATE", Reason::TooLate}, {"INSUFFICIENT_MARGIN", Reason::InsufficientMargin},
       {"LIQUIDATION", Reason::Liquidation}, {"CLEARANCE_FEE", Reason::ClearanceFee},
-      {"TAKEOVER_LOSS", Reason::TakeoverLoss}, {"SOCIALIZED", Reason::Socialized}});
+      {"TAKEOVER_LOSS", Reason::TakeoverLoss}, {"SOCIALIZED", Reason::Socialized},
+      {"HALTED", Reason::Halted}, {"PRICE_BAND", Reason::PriceBand}});
+  m.attr("HALT_REASON_CODES") = codes<HaltReason>({
+      {"NONE", HaltReason::None}, {"LULD", HaltReason::Luld}, {"DCB", HaltReason::Dcb},
+      {"VELOCITY", HaltReason::Velocity}, {"MARKET_WIDE_1", HaltReason::MarketWide1},
+      {"MARKET_WIDE_2", HaltReason::MarketWide2}, {"MARKET_WIDE_3", HaltReason::MarketWide3}});
   m.attr("KIND_CODES") = codes<Kind>({{"LIMIT", Kind::Limit}, {"IOC", Kind::Ioc},
                                       {"FOK", Kind::Fok}, {"POST_ONLY", Kind::PostOnly},
                                       {"MARKET", Kind::Market}});

@@ -8,7 +8,71 @@ namespace py = pybind11;
 
 namespace liqsim::py_bindings {
 
+namespace {
+
+void bind_breaker_specs(py::module_& m) {
+  py::class_<PriceBandSpec>(m, "PriceBandSpec")
+      .def(py::init<>())
+      .def_readwrite("enabled", &PriceBandSpec::enabled)
+      .def_readwrite("band_ppm", &PriceBandSpec::band_ppm)
+      .def_readwrite("symmetric", &PriceBandSpec::symmetric);
+  py::class_<LuldSpec>(m, "LuldSpec")
+      .def(py::init<>())
+      .def_readwrite("enabled", &LuldSpec::enabled)
+      .def_readwrite("band_ppm", &LuldSpec::band_ppm)
+      .def_readwrite("ref_window_ns", &LuldSpec::ref_window_ns)
+      .def_readwrite("ref_move_ppm", &LuldSpec::ref_move_ppm)
+      .def_readwrite("limit_state_ns", &LuldSpec::limit_state_ns)
+      .def_readwrite("halt_ns", &LuldSpec::halt_ns);
+  py::class_<DcbSpec>(m, "DcbSpec")
+      .def(py::init<>())
+      .def_readwrite("enabled", &DcbSpec::enabled)
+      .def_readwrite("lookback_ns", &DcbSpec::lookback_ns)
+      .def_readwrite("band_ppm", &DcbSpec::band_ppm)
+      .def_readwrite("halt_ns", &DcbSpec::halt_ns);
+  py::class_<VelocitySpec>(m, "VelocitySpec")
+      .def(py::init<>())
+      .def_readwrite("enabled", &VelocitySpec::enabled)
+      .def_readwrite("max_move_ticks", &VelocitySpec::max_move_ticks)
+      .def_readwrite("window_ns", &VelocitySpec::window_ns)
+      .def_readwrite("pause_ns", &VelocitySpec::pause_ns);
+  py::class_<MarketWideSpec>(m, "MarketWideSpec")
+      .def(py::init<>())
+      .def_readwrite("enabled", &MarketWideSpec::enabled)
+      .def_readwrite("level1_ppm", &MarketWideSpec::level1_ppm)
+      .def_readwrite("level2_ppm", &MarketWideSpec::level2_ppm)
+      .def_readwrite("level3_ppm", &MarketWideSpec::level3_ppm)
+      .def_readwrite("halt1_ns", &MarketWideSpec::halt1_ns)
+      .def_readwrite("halt2_ns", &MarketWideSpec::halt2_ns)
+      .def_readwrite("reference", &MarketWideSpec::reference);
+  py::class_<BreakerSpec>(m, "BreakerSpec")
+      .def(py::init<>())
+      .def_readwrite("price_band", &BreakerSpec::price_band)
+      .def_readwrite("luld", &BreakerSpec::luld)
+      .def_readwrite("dcb", &BreakerSpec::dcb)
+      .def_readwrite("velocity", &BreakerSpec::velocity)
+      .def_readwrite("market_wide", &BreakerSpec::market_wide);
+  py::class_<ControlSpec>(m, "ControlSpec")
+      .def(py::init<>())
+      .def_readwrite("breakers", &ControlSpec::breakers)
+      .def_property(
+          "halt_mark", [](const ControlSpec& s) { return static_cast<int>(s.halt_mark); },
+          [](ControlSpec& s, int v) {
+            if (v < 0 || v > 2) fail(ErrorKind::InvalidConfig, "halt_mark code must be 0..2");
+            s.halt_mark = static_cast<HaltMarkMode>(v);
+          })
+      .def_readwrite("liq_pause", &ControlSpec::liq_pause)
+      .def_readwrite("liq_throttle_global", &ControlSpec::liq_throttle_global)
+      .def_readwrite("liq_throttle_account", &ControlSpec::liq_throttle_account)
+      .def_readwrite("liq_throttle_window_ns", &ControlSpec::liq_throttle_window_ns)
+      .def_readwrite("auction_random_end_ns", &ControlSpec::auction_random_end_ns)
+      .def_readwrite("seed", &ControlSpec::seed);
+}
+
+}  // namespace
+
 void bind_specs(py::module_& m) {
+  bind_breaker_specs(m);
   py::class_<InstrumentSpec>(m, "InstrumentSpec")
       .def(py::init<>())
       .def_readwrite("symbol", &InstrumentSpec::symbol)
@@ -24,6 +88,7 @@ void bind_specs(py::module_& m) {
       .def_readwrite("maker_fee_ppm", &InstrumentSpec::maker_fee_ppm)
       .def_readwrite("tiers", &InstrumentSpec::tiers)
       .def_readwrite("im_multiplier_ppm", &InstrumentSpec::im_multiplier_ppm)
+      .def_readwrite("control", &InstrumentSpec::control)
       .def_readwrite("funding_interval_ns", &InstrumentSpec::funding_interval_ns)
       .def_readwrite("funding_interest_ppm", &InstrumentSpec::funding_interest_ppm)
       .def_readwrite("funding_clamp_ppm", &InstrumentSpec::funding_clamp_ppm)

@@ -63,6 +63,21 @@ InstrumentId Exchange::add_instrument(const InstrumentSpec& spec) {
     fail(ErrorKind::InvalidConfig, "mark_source code must be 0..4");
   if (spec.funding_interval_ns <= 0)
     fail(ErrorKind::InvalidConfig, "funding_interval must be > 0, got " + str(spec.funding_interval_ns));
+  const ControlSpec& c = spec.control;
+  if (static_cast<std::uint8_t>(c.halt_mark) > 2)
+    fail(ErrorKind::InvalidConfig, "halt mark mode code must be 0..2");
+  if (c.liq_throttle_global < 0 || c.liq_throttle_account < 0)
+    fail(ErrorKind::InvalidConfig, "liq_throttle caps must be >= 0");
+  if (c.liq_throttle_window_ns <= 0)
+    fail(ErrorKind::InvalidConfig, "liq_throttle window must be > 0, got " + str(c.liq_throttle_window_ns));
+  if (c.auction_random_end_ns < 0)
+    fail(ErrorKind::InvalidConfig, "auction random end must be >= 0");
+  liqsim::validate(c.breakers);
+  const BreakerSpec& b = c.breakers;
+  std::optional<Breakers> breakers;  // only instruments with a policy on pay for the checks
+  if (b.price_band.enabled || b.luld.enabled || b.dcb.enabled || b.velocity.enabled ||
+      b.market_wide.enabled)
+    breakers.emplace(b);
   std::optional<MarginTiers> tiers;
   if (!spec.tiers.empty()) tiers = MarginTiers::from_brackets(spec.tiers, spec.im_multiplier_ppm);
   std::optional<MarkPrice> pricer;
@@ -70,14 +85,17 @@ InstrumentId Exchange::add_instrument(const InstrumentSpec& spec) {
       spec.mark_source == MarkSource::Hyperliquid)
     pricer.emplace(static_cast<MarkRule>(spec.mark_source), spec.funding_interval_ns);
   FundingRate funding(spec.funding_interest_ppm, spec.funding_clamp_ppm, spec.funding_cap_ppm);
-  Instrument ins{spec,   std::move(tiers), OrderBook{}, PositionBook{}, TriggerIndex{},
-                 pricer, funding,          {},          {},             {},
-                 {}};
+  Instrument ins;
+  ins.spec = spec;
+  ins.tiers = std::move(tiers);
+  ins.pricer = std::move(pricer);
+  ins.funding = funding;
   ins.book.resize_accounts(num_accounts_);
   ins.pos.resize(num_accounts_);
   ins.triggers.resize(num_accounts_);
   ins.isolated.resize(num_accounts_);
   ins.iso_cash.resize(num_accounts_);
+  ins.breakers = std::move(breakers);
   instruments_.push_back(std::move(ins));
   return static_cast<InstrumentId>(instruments_.size() - 1);
 }
@@ -163,6 +181,8 @@ void Exchange::submit(const NewOrder& o) {
   validate(o);
   now_ = o.ts;
   max_order_id_ = std::max(max_order_id_, o.id);
+  // Timers due before this order (a halt that should already have started or ended) act first.
+  if (instruments_[static_cast<std::size_t>(o.instrument)].breakers || any_halted_) control_stage();
   place(o, true);
   finish_command();
 }
@@ -187,8 +207,19 @@ void Exchange::place(const NewOrder& o, bool checked) {
     if (book.empty(opposite(o.side))) return reject(Reason::NoLiquidity, 0, o.qty);
     limit = market_limit(o.side, book.best(opposite(o.side)).price, ins.spec.market_band_ppm);
   }
-  if (o.kind == Kind::PostOnly && book.crosses(o.side, limit))
+  const bool halted_now = halted(ins);
+  if (ins.state == TradingState::Closed ||
+      (halted_now && (o.kind == Kind::Ioc || o.kind == Kind::Fok || o.kind == Kind::Market)))
+    return reject(Reason::Halted, o.kind == Kind::Market ? 0 : o.price, o.qty);
+  if (o.kind != Kind::Market && ins.breakers &&
+      !ins.breakers->admits(o.side, limit, ins.mark ? ins.mark : ins.last))
+    return reject(Reason::PriceBand, limit, o.qty);
+  if (o.kind == Kind::PostOnly && !halted_now && book.crosses(o.side, limit))
     return reject(Reason::PostOnlyWouldCross, limit, o.qty);
+  if (ins.breakers && !halted_now) {  // LULD price sliding: trades print inside the bands
+    const auto [lo, hi] = ins.breakers->trade_bounds();
+    limit = o.side == Side::Buy ? std::min(limit, hi) : std::max(limit, lo);
+  }
   if (checked && risk_.enabled && !o.reduce_only && !passes_initial_margin(o, limit))
     return reject(Reason::InsufficientMargin, o.kind == Kind::Market ? 0 : o.price, o.qty);
 
@@ -213,7 +244,8 @@ void Exchange::place(const NewOrder& o, bool checked) {
 Qty Exchange::take_and_rest(Instrument& ins, InstrumentId inst, Taker& t, Timestamp ts) {
   const Qty start = t.leaves;
   MatchContext ctx = context(ins, inst, ts);
-  const bool alive = ins.book.match(t, ctx);
+  // A halted book accepts orders but does not match them: they wait for the reopening auction.
+  const bool alive = halted(ins) ? true : ins.book.match(t, ctx);
   const Qty filled = start - t.leaves;
   if (!alive || t.leaves == 0) {
     retire(t.id, inst);
@@ -294,7 +326,7 @@ void Exchange::amend(OrderId id, Price price, Qty qty, Timestamp ts) {
     ins.book.requeue(idx, new_price, new_qty);
     return amended(1);
   }
-  if (o.kind == Kind::PostOnly && ins.book.crosses(o.side, new_price))
+  if (o.kind == Kind::PostOnly && !halted(ins) && ins.book.crosses(o.side, new_price))
     return amend_reject(Reason::PostOnlyWouldCross);
   ins.book.remove(idx);
   amended(1);

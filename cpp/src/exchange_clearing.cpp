@@ -24,13 +24,19 @@ std::string str(std::int64_t v) { return std::to_string(v); }
 
 }  // namespace
 
+// A trade on the book (continuous or auction): it sets the last price and feeds the mark and
+// the breakers. Position transfers (takeover, ADL) settle without being trades.
 void Exchange::on_fill(const Fill& f) {
+  Instrument& traded = instruments_[static_cast<std::size_t>(f.instrument)];
+  traded.last = f.price;
+  if (traded.pricer) traded.pricer->on_trade(f.price, now_);
+  if (traded.breakers) traded.breakers->on_trade(f.price, now_);
   const AccountId buyer = f.taker_side == Side::Buy ? f.taker : f.maker;
   const AccountId seller = f.taker_side == Side::Buy ? f.maker : f.taker;
   if (f.auction) {  // no aggressor: both sides pay the maker fee
     settle(f.instrument, buyer, seller, f.price, f.qty, buyer, false, true);
-    const Instrument& ins = instruments_[static_cast<std::size_t>(f.instrument)];
-    charge_fee(f.instrument, buyer, f.price * ins.spec.cash_per_tick_lot * f.qty, ins.spec.maker_fee_ppm);
+    charge_fee(f.instrument, buyer, f.price * traded.spec.cash_per_tick_lot * f.qty,
+               traded.spec.maker_fee_ppm);
     return;
   }
   settle(f.instrument, buyer, seller, f.price, f.qty, f.taker, !fee_exempt_taker_, true);
@@ -55,8 +61,6 @@ void Exchange::settle(InstrumentId inst, AccountId buyer, AccountId seller, Pric
       open_positions_[a] = static_cast<std::uint8_t>(open_positions_[a] + (after != 0 ? 1 : -1));
     mark_dirty(a);
   }
-  ins.last = price;
-  if (ins.pricer) ins.pricer->on_trade(price, now_);
 }
 
 void Exchange::deposit(AccountId a, Cash amount, Timestamp ts) {
@@ -264,6 +268,7 @@ void Exchange::sync_marks() {
   for (std::size_t i = 0; i < instruments_.size(); ++i) {
     Instrument& ins = instruments_[i];
     std::optional<Price> next;
+    if (halted(ins) && ins.spec.control.halt_mark == HaltMarkMode::Frozen) continue;
     switch (ins.spec.mark_source) {
       case MarkSource::Last:
         if (ins.last) ins.mark = ins.last;
@@ -283,6 +288,8 @@ void Exchange::sync_marks() {
 
 void Exchange::finish_command() {
   sync_marks();
+  control_stage();
+  sync_marks();  // a reopening auction trades
   if (risk_.enabled) risk_stage();
 }
 

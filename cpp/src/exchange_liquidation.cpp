@@ -79,6 +79,10 @@ void Exchange::risk_stage() {
       return lhs != rhs ? lhs < rhs : x.who < y.who;
     });
     for (const Due& d : due) {
+      if (liquidation_deferred(d.who.first, d.who.second)) {
+        done.insert(std::upper_bound(done.begin(), done.end(), d.who), d.who);  // waits
+        continue;
+      }
       if (quota-- <= 0) break;
       liquidate(d.who.first, d.who.second);
       done.insert(std::upper_bound(done.begin(), done.end(), d.who), d.who);

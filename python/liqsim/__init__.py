@@ -15,7 +15,8 @@ from ._core import (
     UnknownInstrumentError,
     UnknownOrderError,
 )
-from .codes import Cmd, EventType, Kind, Reason, Side, SystemAccount
+from .breakers import DCB, LULD, Breakers, LiqPause, LiqThrottle, MarketWide, PriceBand, Velocity
+from .codes import Cmd, EventType, HaltReason, Kind, Reason, Side, SystemAccount, TradingState
 from .config import BINANCE_BTCUSDT_TIERS, RiskConfig
 from .events import events_frame
 from .exchange import BBO, AccountState, Exchange
@@ -25,6 +26,16 @@ __version__ = "0.1.0"
 
 __all__ = [
     "BBO",
+    "DCB",
+    "LULD",
+    "Breakers",
+    "HaltReason",
+    "LiqPause",
+    "LiqThrottle",
+    "MarketWide",
+    "PriceBand",
+    "TradingState",
+    "Velocity",
     "BINANCE_BTCUSDT_TIERS",
     "AccountState",
     "InsufficientFundsError",

@@ -56,6 +56,7 @@ class EventType(IntEnum):
     DEPOSIT = 15
     WITHDRAWAL = 16
     MARK = 17
+    STATE = 18
 
 
 class Reason(IntEnum):
@@ -76,6 +77,28 @@ class Reason(IntEnum):
     CLEARANCE_FEE = 12
     TAKEOVER_LOSS = 13
     SOCIALIZED = 14
+    HALTED = 15
+    PRICE_BAND = 16
+
+
+class HaltReason(IntEnum):
+    """`code` of a STATE event that starts a halt (0 on a reopen)."""
+
+    NONE = 0
+    LULD = 1
+    DCB = 2
+    VELOCITY = 3
+    MARKET_WIDE_1 = 4
+    MARKET_WIDE_2 = 5
+    MARKET_WIDE_3 = 6
+
+
+class TradingState(IntEnum):
+    """Trading state of an instrument (`side` of a STATE event)."""
+
+    CONTINUOUS = 0
+    HALTED = 1
+    CLOSED = 2
 
 
 class SystemAccount(IntEnum):
@@ -101,3 +124,4 @@ _check(Kind, _core.KIND_CODES)
 _check(EventType, _core.EVENT_TYPE_CODES)
 _check(Reason, _core.REASON_CODES)
 _check(SystemAccount, _core.SYSTEM_ACCOUNTS)
+_check(HaltReason, _core.HALT_REASON_CODES)

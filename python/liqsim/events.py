@@ -11,7 +11,7 @@ from .codes import EventType, Reason
 _EVENT_NAMES = pd.CategoricalDtype([t.name for t in EventType])
 _REASON_NAMES = pd.CategoricalDtype([r.name for r in Reason])
 _REASON_EVENTS = (EventType.REJECT, EventType.CANCEL, EventType.EXPIRE, EventType.CANCEL_REJECT,
-                  EventType.AMEND_REJECT, EventType.INSURANCE_FUND, EventType.BAD_DEBT)
+                  EventType.AMEND_REJECT, EventType.INSURANCE_FUND, EventType.BAD_DEBT)  # STATE: HaltReason
 
 
 def events_frame(events: np.ndarray) -> pd.DataFrame:

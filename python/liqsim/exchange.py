@@ -13,6 +13,8 @@ import pandas as pd
 from . import _core
 from ._core import InvalidConfigError, InvalidOrderError, UnknownInstrumentError
 from .codes import STP_MODES, Cmd, Kind
+from .breakers import Breakers
+from .codes import TradingState
 from .config import BINANCE_BTCUSDT_TIERS, PPM, RiskConfig, tier_brackets, to_ppm
 from .events import events_frame
 from .instrument import Instrument, make_instrument
@@ -109,7 +111,7 @@ class Exchange:
                        initial_margin_multiplier: float = 2.0,
                        mark_source: str = "last", funding_interval: float = 8 * 3600.0,
                        funding_interest: float = 0.0001, funding_clamp: float = 0.0005,
-                       funding_cap: float = 0.003) -> int:
+                       funding_cap: float = 0.003, breakers: Breakers | None = None) -> int:
         """Add an instrument with its own order book; returns its id (0, 1, ...).
 
         `stp` is the self-trade prevention mode (`none`, `cancel_newest`, `cancel_oldest`);
@@ -123,7 +125,8 @@ class Exchange:
         `hyperliquid` (median(index + 150 s EMA(mid - index), median(bid, ask, last),
         external mid)) or `external` (whatever `set_mark` says). Funding: every
         `funding_interval` seconds the rate is average premium + clamp(interest - premium,
-        +-funding_clamp), capped at +-funding_cap (Binance). `cash_unit` is accepted
+        +-funding_clamp), capped at +-funding_cap (Binance). `breakers` composes circuit
+        breakers and liquidation controls (see `liqsim.Breakers`). `cash_unit` is accepted
         for the first instrument of an exchange created without one; it is exchange-wide.
         """
         if cash_unit is not None and _check_cash_unit(cash_unit) != self._cash_unit:
@@ -147,6 +150,10 @@ class Exchange:
         if mark_source not in MARK_SOURCES:
             raise InvalidConfigError(f"mark_source must be one of {list(MARK_SOURCES)}, got {mark_source!r}")
         spec.mark_source = MARK_SOURCES[mark_source]
+        if breakers is not None:
+            if not isinstance(breakers, Breakers):
+                raise InvalidConfigError(f"breakers must be a liqsim.Breakers, got {type(breakers).__name__}")
+            spec.control = breakers.to_spec(inst.tick_size, self._cash_unit)
         if not (math.isfinite(funding_interval) and funding_interval > 0):
             raise InvalidConfigError(f"funding_interval must be > 0 seconds, got {funding_interval!r}")
         spec.funding_interval_ns = round(funding_interval * 1e9)
@@ -379,6 +386,20 @@ class Exchange:
     def funding_rate(self, instrument: int) -> float:
         """Current funding-rate estimate (fraction per interval)."""
         return self._engine.funding_rate(instrument) / PPM
+
+    def advance(self, ts: int) -> None:
+        """Move the clock to `ts` (ns): ends due halts with their reopening auctions and runs
+        breaker and liquidation checks, with no other command."""
+        self._engine.advance(ts)
+
+    def halt(self, instrument: int, seconds: float | None = None, *, ts: int | None = None) -> None:
+        """Halt an instrument by hand for `seconds` (None: for the rest of the run)."""
+        ns = -1 if seconds is None else round(seconds * 1e9)
+        self._engine.halt(instrument, ns, self._ts(ts))
+
+    def trading_state(self, instrument: int) -> TradingState:
+        """CONTINUOUS, HALTED (orders rest unmatched until the reopening auction) or CLOSED."""
+        return TradingState(self._engine.trading_state(instrument))
 
     def mark(self, instrument: int) -> float | None:
         """Current mark price in price units (None before the first trade or mark)."""

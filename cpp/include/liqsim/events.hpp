@@ -28,6 +28,9 @@ enum class EventType : std::uint8_t {
   Deposit = 15,      // account, cash
   Withdrawal = 16,   // account, cash
   Mark = 17,         // price = new mark, other_leaves = index (0 if none)
+  State = 18,        // trading state change: side = new state (0 continuous, 1 halted,
+                     // 2 closed), code = halt reason (0 on reopen), price = trigger price or
+                     // auction price, qty = auction volume, leaves = halt end (-1: rest of run)
 };
 
 enum class Reason : std::uint16_t {
@@ -46,6 +49,8 @@ enum class Reason : std::uint16_t {
   ClearanceFee = 12,
   TakeoverLoss = 13,
   Socialized = 14,
+  Halted = 15,
+  PriceBand = 16,
 };
 
 // Field order chosen so the struct has no padding (88 bytes); the numpy dtype mirrors it.

@@ -12,6 +12,7 @@
 #include "liqsim/book/id_map.hpp"
 #include "liqsim/book/order_book.hpp"
 #include "liqsim/clearing/funding.hpp"
+#include "liqsim/control/breakers.hpp"
 #include "liqsim/clearing/ledger.hpp"
 #include "liqsim/clearing/margin_tiers.hpp"
 #include "liqsim/clearing/mark_price.hpp"
@@ -27,6 +28,24 @@ namespace liqsim {
 // Where an instrument's mark comes from: the four MarkPrice rules, or whatever set_mark said.
 enum class MarkSource : std::uint8_t { Last = 0, Index = 1, Binance = 2, Hyperliquid = 3, External = 4 };
 
+enum class TradingState : std::uint8_t { Continuous = 0, Halted = 1, Closed = 2 };
+// During a halt the mark keeps following its source and liquidations trigger on it
+// (FollowIndex), the mark is frozen at its halt value (Frozen), or it follows its source but
+// liquidations wait for the reopen (FollowIndexLiquidationsWait).
+enum class HaltMarkMode : std::uint8_t { FollowIndex = 0, Frozen = 1, FollowIndexLiquidationsWait = 2 };
+
+// Circuit breakers and liquidation controls of one instrument (DESIGN section 4).
+struct ControlSpec {
+  BreakerSpec breakers;
+  HaltMarkMode halt_mark = HaltMarkMode::FollowIndex;
+  bool liq_pause = false;           // liquidations deferred while halted, re-checked at reopen
+  Cash liq_throttle_global = 0;     // liquidation notional per window, all accounts (0: off)
+  Cash liq_throttle_account = 0;    // per account (0: off)
+  Timestamp liq_throttle_window_ns = 60'000'000'000;
+  Timestamp auction_random_end_ns = 0;  // Xetra-style random end of the call phase (0: none)
+  std::uint64_t seed = 0;
+};
+
 struct InstrumentSpec {
   std::string symbol;
   Stp stp = Stp::None;
@@ -37,6 +56,7 @@ struct InstrumentSpec {
   std::vector<std::pair<Cash, std::int64_t>> tiers;  // (notional cap, MMR ppm); empty: none
   std::int64_t im_multiplier_ppm = 2'000'000;        // initial margin = 2 x MMR
   MarkSource mark_source = MarkSource::Last;
+  ControlSpec control;
   Timestamp funding_interval_ns = 8LL * 3600 * 1'000'000'000;
   std::int64_t funding_interest_ppm = 100;  // 0.01% per interval
   std::int64_t funding_clamp_ppm = 500;     // clamp(I - P, +-0.05%)
@@ -154,6 +174,14 @@ class Exchange : private FillSink {
   // Pays funding at `rate_ppm` of each position's notional at mark (longs pay if positive).
   void apply_funding(InstrumentId inst, std::int64_t rate_ppm, Timestamp ts);
 
+  // Time and trading state: advance runs due timers (halt ends, reopening auctions) and the
+  // risk stage without any other command.
+  void advance(Timestamp ts);
+  void halt(InstrumentId inst, Timestamp duration_ns, Timestamp ts);  // manual halt; -1: close
+  TradingState trading_state(InstrumentId inst) const;
+  Timestamp halt_until(InstrumentId inst) const;
+  const Breakers* breakers(InstrumentId inst) const;
+
   // Queries
   EventLog& log() { return log_; }
   const OrderBook& book(InstrumentId inst) const;
@@ -203,8 +231,14 @@ class Exchange : private FillSink {
     PositionBook pos;
     TriggerIndex triggers;
     std::optional<MarkPrice> pricer;  // none for Last and External
-    FundingRate funding;
+    FundingRate funding{};
     std::optional<Price> index, mark, last, external_mark;
+    std::optional<Breakers> breakers;
+    TradingState state = TradingState::Continuous;
+    Timestamp halt_end = 0;  // uncross time while halted (-1: rest of run)
+    std::int64_t throttle_window = -1;  // fixed liquidation-throttle window index
+    Cash throttle_used = 0;
+    std::vector<std::pair<AccountId, Cash>> throttle_accounts;
     AccountArray<std::uint8_t> isolated;  // margin mode per account
     AccountArray<Cash> iso_cash;          // isolated collateral buckets (cash-flow balance)
   };
@@ -239,6 +273,14 @@ class Exchange : private FillSink {
   void refresh_triggers();
   void update_mark(InstrumentId inst, Price mark);
 
+  // exchange_control.cpp: breakers, halts and reopening auctions
+  void control_stage();
+  void start_halt(InstrumentId inst, HaltReason reason, Timestamp duration, Price trigger);
+  void reopen(InstrumentId inst);
+  bool halted(const Instrument& ins) const { return ins.state != TradingState::Continuous; }
+  // Liquidations of this scope wait (liq_pause / halt mark mode) or exceed the throttle.
+  bool liquidation_deferred(AccountId a, InstrumentId scope);
+
   // exchange_liquidation.cpp: the risk stage
   void risk_stage();
   void liquidate(AccountId a, InstrumentId scope);
@@ -266,6 +308,8 @@ class Exchange : private FillSink {
   AccountArray<Timestamp> last_liquidation_;
   AccountArray<std::uint8_t> in_multi_;
   std::uint64_t adl_rounds_ = 0;
+  std::uint64_t auction_draws_ = 0;
+  std::size_t any_halted_ = 0;  // instruments currently halted or closed
   IdMap ids_;
   EventLog log_;
   Timestamp now_ = 0;

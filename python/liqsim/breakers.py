@@ -1,0 +1,200 @@
+"""Circuit breakers and liquidation controls (DESIGN section 4), as typed, validated policies.
+
+Each policy follows the real rule it is named after; compose several in one `Breakers`:
+
+    Breakers((LULD(), LiqPause()), halt_mark="frozen")
+    Breakers.of("dcb", "liq_throttle")
+
+Times are seconds, rates fractions, notionals USD, prices instrument units; everything is
+converted once to the engine's integer units.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from . import _core
+from ._core import InvalidConfigError
+from .config import NS_PER_S, to_cash, to_ppm
+
+HALT_MARK_MODES = {"follow_index": 0, "frozen": 1, "follow_index_liquidations_wait": 2}
+
+
+def _seconds(name: str, v: float, *, allow_zero: bool = False) -> int:
+    if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or v < 0 or (v == 0 and not allow_zero):
+        raise InvalidConfigError(f"{name} must be a {'non-negative' if allow_zero else 'positive'} number of seconds, got {v!r}")
+    return round(v * NS_PER_S)
+
+
+@dataclass(frozen=True)
+class PriceBand:
+    """Binance PERCENT_PRICE: reject limit orders priced beyond +-`band` of the mark."""
+
+    band: float = 0.05
+
+    def apply(self, c: _core.ControlSpec, tick_size: float, cash_unit: float) -> None:
+        c.breakers.price_band.enabled = True
+        c.breakers.price_band.band_ppm = to_ppm("price_band.band", self.band, 0.0, 1.0, open_lo=True)
+
+
+@dataclass(frozen=True)
+class LULD:
+    """SEC Limit Up-Limit Down (tier 1): reference = mean trade price of the last 5 minutes,
+    moved only on >= 1% changes; trades only inside reference +-5%; 15 s at a band (limit state)
+    -> 5 minute halt, then a reopening auction."""
+
+    band: float = 0.05
+    reference_window: float = 300.0
+    reference_move: float = 0.01
+    limit_state: float = 15.0
+    halt: float = 300.0
+
+    def apply(self, c: _core.ControlSpec, tick_size: float, cash_unit: float) -> None:
+        s = c.breakers.luld
+        s.enabled = True
+        s.band_ppm = to_ppm("luld.band", self.band, 0.0, 1.0, open_lo=True)
+        s.ref_window_ns = _seconds("luld.reference_window", self.reference_window)
+        s.ref_move_ppm = to_ppm("luld.reference_move", self.reference_move, 0.0, 1.0)
+        s.limit_state_ns = _seconds("luld.limit_state", self.limit_state)
+        s.halt_ns = _seconds("luld.halt", self.halt)
+
+
+@dataclass(frozen=True)
+class DCB:
+    """CME dynamic circuit breaker: a trade beyond the rolling 60-minute high/low -+3.5% halts
+    for 2 minutes; the lookback restarts after the halt."""
+
+    band: float = 0.035
+    lookback: float = 3600.0
+    halt: float = 120.0
+
+    def apply(self, c: _core.ControlSpec, tick_size: float, cash_unit: float) -> None:
+        s = c.breakers.dcb
+        s.enabled = True
+        s.band_ppm = to_ppm("dcb.band", self.band, 0.0, 1.0, open_lo=True)
+        s.lookback_ns = _seconds("dcb.lookback", self.lookback)
+        s.halt_ns = _seconds("dcb.halt", self.halt)
+
+
+@dataclass(frozen=True)
+class Velocity:
+    """CME velocity logic: a move of more than `max_move` (price units) within `window`
+    seconds pauses trading for `pause` seconds."""
+
+    max_move: float = 300.0
+    window: float = 1.0
+    pause: float = 5.0
+
+    def apply(self, c: _core.ControlSpec, tick_size: float, cash_unit: float) -> None:
+        s = c.breakers.velocity
+        if not (math.isfinite(self.max_move) and self.max_move > 0):
+            raise InvalidConfigError(f"velocity.max_move must be > 0, got {self.max_move!r}")
+        s.enabled = True
+        s.max_move_ticks = max(1, round(self.max_move / tick_size))
+        s.window_ns = _seconds("velocity.window", self.window)
+        s.pause_ns = _seconds("velocity.pause", self.pause)
+
+
+@dataclass(frozen=True)
+class MarketWide:
+    """NYSE-style market-wide breaker: 7% / 13% / 20% below the session reference halt for
+    15 min / 15 min / the rest of the run, each level once."""
+
+    levels: tuple[float, float, float] = (0.07, 0.13, 0.20)
+    halts: tuple[float, float] = (900.0, 900.0)
+    reference: float | None = None
+
+    def apply(self, c: _core.ControlSpec, tick_size: float, cash_unit: float) -> None:
+        s = c.breakers.market_wide
+        if len(self.levels) != 3 or len(self.halts) != 2:
+            raise InvalidConfigError("market_wide needs 3 levels and 2 halt lengths")
+        s.enabled = True
+        s.level1_ppm, s.level2_ppm, s.level3_ppm = (
+            to_ppm(f"market_wide.levels[{k}]", v, 0.0, 1.0, open_lo=True) for k, v in enumerate(self.levels))
+        s.halt1_ns, s.halt2_ns = (_seconds(f"market_wide.halts[{k}]", v) for k, v in enumerate(self.halts))
+        if self.reference is not None:
+            if not (math.isfinite(self.reference) and self.reference > 0):
+                raise InvalidConfigError(f"market_wide.reference must be > 0, got {self.reference!r}")
+            s.reference = round(self.reference / tick_size)
+
+
+@dataclass(frozen=True)
+class LiqThrottle:
+    """Cap on liquidation notional (USD) per fixed `window` seconds, across all accounts and
+    per account; liquidations beyond it wait for the next window."""
+
+    global_cap: float = 5_000_000.0
+    account_cap: float = 0.0
+    window: float = 60.0
+
+    def apply(self, c: _core.ControlSpec, tick_size: float, cash_unit: float) -> None:
+        if self.global_cap <= 0 and self.account_cap <= 0:
+            raise InvalidConfigError("liq_throttle needs a positive global_cap or account_cap")
+        c.liq_throttle_global = to_cash("liq_throttle.global_cap", self.global_cap, cash_unit)
+        c.liq_throttle_account = to_cash("liq_throttle.account_cap", self.account_cap, cash_unit)
+        c.liq_throttle_window_ns = _seconds("liq_throttle.window", self.window)
+
+
+@dataclass(frozen=True)
+class LiqPause:
+    """Liquidations wait while the book is halted and are re-checked when it reopens."""
+
+    def apply(self, c: _core.ControlSpec, tick_size: float, cash_unit: float) -> None:
+        c.liq_pause = True
+
+
+Policy = PriceBand | LULD | DCB | Velocity | MarketWide | LiqThrottle | LiqPause
+
+POLICIES: dict[str, type] = {
+    "price_band": PriceBand, "luld": LULD, "dcb": DCB, "velocity": Velocity,
+    "market_wide": MarketWide, "liq_throttle": LiqThrottle, "liq_pause": LiqPause,
+}
+
+
+@dataclass(frozen=True)
+class Breakers:
+    """A composition of policies plus what happens during a halt.
+
+    `halt_mark`: `follow_index` (the mark keeps following its source and liquidations trigger
+    on it), `frozen` (the mark stays at its halt value), `follow_index_liquidations_wait` (the
+    mark follows, liquidations wait for the reopen). `auction_random_end`: the reopening
+    auction uncrosses up to this many seconds after the halt ends, at a seeded random moment
+    (Xetra).
+    """
+
+    policies: tuple[Policy, ...] = ()
+    halt_mark: str = "follow_index"
+    auction_random_end: float = 0.0
+    seed: int = 0
+
+    @classmethod
+    def of(cls, *names: str, **kwargs: object) -> Breakers:
+        """Default-parameter policies by name, e.g. `Breakers.of("luld", "liq_pause")`."""
+        unknown = [n for n in names if n not in POLICIES]
+        if unknown:
+            raise InvalidConfigError(f"unknown breaker policy {unknown[0]!r}; choose from {sorted(POLICIES)}")
+        return cls(tuple(POLICIES[n]() for n in names), **kwargs)  # type: ignore[arg-type]
+
+    def __post_init__(self) -> None:
+        self.to_spec(1.0, 1e-6)
+
+    def to_spec(self, tick_size: float, cash_unit: float) -> _core.ControlSpec:
+        """The engine's integer ControlSpec for an instrument with this tick size."""
+        if self.halt_mark not in HALT_MARK_MODES:
+            raise InvalidConfigError(f"halt_mark must be one of {list(HALT_MARK_MODES)}, got {self.halt_mark!r}")
+        kinds = [type(p) for p in self.policies]
+        for p in self.policies:
+            if type(p) not in POLICIES.values():
+                raise InvalidConfigError(f"not a breaker policy: {p!r}")
+        if len(set(kinds)) != len(kinds):
+            raise InvalidConfigError("each policy may appear once")
+        if not isinstance(self.seed, int) or not 0 <= self.seed < 2**64:
+            raise InvalidConfigError(f"seed must be an integer in [0, 2**64), got {self.seed!r}")
+        c = _core.ControlSpec()
+        c.halt_mark = HALT_MARK_MODES[self.halt_mark]
+        c.auction_random_end_ns = _seconds("auction_random_end", self.auction_random_end, allow_zero=True)
+        c.seed = self.seed
+        for p in self.policies:
+            p.apply(c, tick_size, cash_unit)
+        return c

@@ -73,6 +73,8 @@ void bind_breaker_specs(py::module_& m) {
 
 void bind_specs(py::module_& m) {
   bind_breaker_specs(m);
+  m.def("validate_breakers", [](const BreakerSpec& s) { validate(s); }, py::arg("spec"),
+        "Raise InvalidConfigError if any breaker parameter is out of range.");
   py::class_<InstrumentSpec>(m, "InstrumentSpec")
       .def(py::init<>())
       .def_readwrite("symbol", &InstrumentSpec::symbol)

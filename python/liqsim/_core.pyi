@@ -38,11 +38,69 @@ class InstrumentSpec:
     tiers: list[tuple[int, int]]
     im_multiplier_ppm: int
     mark_source: int
+    control: ControlSpec
     funding_interval_ns: int
     funding_interest_ppm: int
     funding_clamp_ppm: int
     funding_cap_ppm: int
     def __init__(self) -> None: ...
+
+class PriceBandSpec:
+    enabled: bool
+    band_ppm: int
+    symmetric: bool
+
+class LuldSpec:
+    enabled: bool
+    band_ppm: int
+    ref_window_ns: int
+    ref_move_ppm: int
+    limit_state_ns: int
+    halt_ns: int
+
+class DcbSpec:
+    enabled: bool
+    lookback_ns: int
+    band_ppm: int
+    halt_ns: int
+
+class VelocitySpec:
+    enabled: bool
+    max_move_ticks: int
+    window_ns: int
+    pause_ns: int
+
+class MarketWideSpec:
+    enabled: bool
+    level1_ppm: int
+    level2_ppm: int
+    level3_ppm: int
+    halt1_ns: int
+    halt2_ns: int
+    reference: int
+
+class BreakerSpec:
+    price_band: PriceBandSpec
+    luld: LuldSpec
+    dcb: DcbSpec
+    velocity: VelocitySpec
+    market_wide: MarketWideSpec
+
+class ControlSpec:
+    """Integer breaker and liquidation-control configuration of an instrument."""
+
+    breakers: BreakerSpec
+    halt_mark: int
+    liq_pause: bool
+    liq_throttle_global: int
+    liq_throttle_account: int
+    liq_throttle_window_ns: int
+    auction_random_end_ns: int
+    seed: int
+    def __init__(self) -> None: ...
+
+def validate_breakers(spec: BreakerSpec) -> None: ...
+HALT_REASON_CODES: dict[str, int]
 
 class RiskSpec:
     """Integer risk rules (built by liqsim.RiskConfig.to_spec)."""
@@ -133,6 +191,11 @@ class Engine:
     def balances(self) -> npt.NDArray[np.int64]: ...
     def position_table(self, instrument: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]: ...
     def insurance_fund(self) -> int: ...
+    def advance(self, ts: int) -> None: ...
+    def halt(self, instrument: int, duration_ns: int, ts: int) -> None: ...
+    def trading_state(self, instrument: int) -> int: ...
+    def halt_until(self, instrument: int) -> int: ...
+    def breaker_state(self, instrument: int) -> dict[str, int]: ...
     @property
     def bad_debt(self) -> int: ...
     def adl_lights(self, instrument: int, side: int) -> dict[int, int]: ...

@@ -197,4 +197,5 @@ class Breakers:
         c.seed = self.seed
         for p in self.policies:
             p.apply(c, tick_size, cash_unit)
+        _core.validate_breakers(c.breakers)
         return c

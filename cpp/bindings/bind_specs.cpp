@@ -135,7 +135,8 @@ void bind_specs(py::module_& m) {
           })
       .def_readwrite("adl_at_mark", &RiskSpec::adl_at_mark)
       .def_readwrite("adl_seed", &RiskSpec::adl_seed)
-      .def_readwrite("unwind_slippage_ppm", &RiskSpec::unwind_slippage_ppm);
+      .def_readwrite("unwind_slippage_ppm", &RiskSpec::unwind_slippage_ppm)
+      .def_readwrite("unwind_interval_ns", &RiskSpec::unwind_interval_ns);
 }
 
 }  // namespace liqsim::py_bindings

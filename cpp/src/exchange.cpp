@@ -40,6 +40,7 @@ Exchange::Exchange(RiskSpec risk) : risk_(risk) {
     fail(ErrorKind::InvalidConfig, "partial_max_slice must be >= partial_min_slice");
   if (risk.partial_cooldown_ns < 0) fail(ErrorKind::InvalidConfig, "partial_cooldown must be >= 0");
   if (risk.max_per_step < 0) fail(ErrorKind::InvalidConfig, "max_per_step must be >= 0");
+  if (risk.unwind_interval_ns < 0) fail(ErrorKind::InvalidConfig, "unwind_interval must be >= 0");
 }
 
 InstrumentId Exchange::add_instrument(const InstrumentSpec& spec) {

@@ -72,7 +72,6 @@ void Exchange::risk_stage() {
         continue;
       due.push_back({c, r.equity, r.maintenance});
     }
-    if (due.empty()) break;
     // Most underwater first: lowest equity / maintenance, then account id.
     std::sort(due.begin(), due.end(), [](const Due& x, const Due& y) {
       const int128 lhs = int128{x.equity} * y.maintenance, rhs = int128{y.equity} * x.maintenance;
@@ -87,7 +86,9 @@ void Exchange::risk_stage() {
       liquidate(d.who.first, d.who.second);
       done.insert(std::upper_bound(done.begin(), done.end(), d.who), d.who);
     }
-    unwind_backstops();
+    // The backstops act every round, also when nobody was due: a mark move alone can push the
+    // fund below zero, and its unwinding trades can trigger others.
+    if (!unwind_backstops() && due.empty()) break;
   }
   sync_marks();
   refresh_triggers();
@@ -291,7 +292,9 @@ void Exchange::settle_bad_debt(AccountId a, InstrumentId inst,
   }
 }
 
-void Exchange::unwind_backstops() {
+// Returns true if anything changed hands (deleveraging or unwinding fills).
+bool Exchange::unwind_backstops() {
+  bool changed = false;
   for (const AccountId b : {kInsuranceFund, kBackstopVault}) {
     // A backstop whose positions lost more than it holds cannot absorb the loss: its positions
     // are deleveraged at its own bankruptcy price, so it never ends a step below zero.
@@ -302,18 +305,27 @@ void Exchange::unwind_backstops() {
         const auto inst = static_cast<InstrumentId>(i);
         const PriceFraction bp = *bankruptcy_price(b, inst);
         auto_deleverage(b, inst, p > 0 ? p : -p, p > 0 ? ceil_price(bp) : floor_price(bp));
+        changed = true;
       }
     }
+    // Unwind through the book at most once per interval (each try is an IOC in the log).
+    if (last_unwind_[b == kInsuranceFund ? 0 : 1] + risk_.unwind_interval_ns > now_ &&
+        last_unwind_[b == kInsuranceFund ? 0 : 1] >= 0)
+      continue;
+    bool tried = false;
     for (std::size_t i = 0; i < instruments_.size(); ++i) {
       Instrument& ins = instruments_[i];
       const Qty p = ins.pos.qty[b];
       const Price v = valuation_price(ins);
-      if (p == 0 || v == 0) continue;
+      if (p == 0 || v == 0 || halted(ins)) continue;
       const Price limit = p > 0 ? scale_price(v, kPpm - risk_.unwind_slippage_ppm, true)
                                 : scale_price(v, kPpm + risk_.unwind_slippage_ppm, false);
-      close_through_book(b, static_cast<InstrumentId>(i), p > 0 ? p : -p, limit);
+      tried = true;
+      if (close_through_book(b, static_cast<InstrumentId>(i), p > 0 ? p : -p, limit) > 0) changed = true;
     }
+    if (tried) last_unwind_[b == kInsuranceFund ? 0 : 1] = now_;
   }
+  return changed;
 }
 
 }  // namespace liqsim

@@ -121,6 +121,7 @@ class RiskSpec:
     adl_at_mark: bool
     adl_seed: int
     unwind_slippage_ppm: int
+    unwind_interval_ns: int
     def __init__(self) -> None: ...
 
 class Engine:

@@ -92,6 +92,7 @@ class RiskConfig:
     adl_at_mark: bool = False
     adl_seed: int = 0
     unwind_slippage: float = 0.01
+    unwind_interval: float = 1.0
 
     def __post_init__(self) -> None:
         self.to_spec(1e-6)  # validates every field
@@ -128,5 +129,8 @@ class RiskConfig:
         s.adl_rule = self.adl_rule
         s.adl_at_mark = bool(self.adl_at_mark)
         s.adl_seed = self.adl_seed
+        if not math.isfinite(self.unwind_interval) or self.unwind_interval < 0:
+            raise InvalidConfigError(f"unwind_interval must be >= 0 seconds, got {self.unwind_interval!r}")
+        s.unwind_interval_ns = round(self.unwind_interval * NS_PER_S)
         s.unwind_slippage_ppm = to_ppm("unwind_slippage", self.unwind_slippage, 0.0, 0.999999, open_lo=True)
         return s

@@ -83,6 +83,7 @@ struct RiskSpec {
   bool adl_at_mark = false;
   std::uint64_t adl_seed = 0;
   std::int64_t unwind_slippage_ppm = 10'000;  // backstop unwinds with IOCs at mark -+ 1%
+  Timestamp unwind_interval_ns = 1'000'000'000;  // at most one unwinding try per second
 };
 
 struct NewOrder {
@@ -295,7 +296,7 @@ class Exchange : private FillSink {
   void auto_deleverage(AccountId a, InstrumentId inst, Qty qty, Price price);
   void transfer_position(AccountId from, AccountId to, InstrumentId inst, Qty lots, Price price);
   void settle_bad_debt(AccountId a, InstrumentId inst, const std::vector<AdlFill>& counterparties);
-  void unwind_backstops();
+  bool unwind_backstops();
 
   RiskSpec risk_;
   std::vector<Instrument> instruments_;
@@ -309,6 +310,7 @@ class Exchange : private FillSink {
   AccountArray<std::uint8_t> in_multi_;
   std::uint64_t adl_rounds_ = 0;
   std::uint64_t auction_draws_ = 0;
+  Timestamp last_unwind_[2] = {-1, -1};  // insurance fund, vault
   std::size_t any_halted_ = 0;  // instruments currently halted or closed
   IdMap ids_;
   EventLog log_;

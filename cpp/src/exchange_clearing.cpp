@@ -59,6 +59,11 @@ void Exchange::settle(InstrumentId inst, AccountId buyer, AccountId seller, Pric
     const Qty after = ins.pos.qty[a];
     if ((before == 0) != (after == 0) && !is_isolated(a, inst))
       open_positions_[a] = static_cast<std::uint8_t>(open_positions_[a] + (after != 0 ? 1 : -1));
+    // A trader who closed out below zero (sold far under the mark, say) owes the exchange:
+    // the risk stage covers it from the insurance fund, then socializes the rest.
+    if (after == 0 && before != 0 && risk_.enabled && !is_system(a) &&
+        !has_position(a, scope_of(a, inst)) && cash_of(a, inst) < 0)
+      flat_deficits_.emplace_back(a, scope_of(a, inst));
     mark_dirty(a);
   }
 }

@@ -90,6 +90,7 @@ void Exchange::risk_stage() {
     // fund below zero, and its unwinding trades can trigger others.
     if (!unwind_backstops() && due.empty()) break;
   }
+  cover_flat_deficits();
   sync_marks();
   refresh_triggers();
   in_risk_stage_ = false;
@@ -130,13 +131,14 @@ void Exchange::liquidate(AccountId a, InstrumentId scope) {
       continue;
     }
     Qty qty = p > 0 ? p : -p;
-    Price limit = 0;
-    if (risk_.mode == LiquidationMode::IocBankruptcy) {
-      const PriceFraction bp = *bankruptcy_price(a, inst);
-      limit = p > 0 ? ceil_price(bp) : floor_price(bp);
-    } else {
-      limit = p > 0 ? scale_price(v, kPpm - risk_.market_slippage_ppm, true)
-                    : scale_price(v, kPpm + risk_.market_slippage_ppm, false);
+    // Never trade beyond the bankruptcy price: what the book cannot take there goes to the
+    // backstop, so the account never ends below zero. Market and partial modes also stop at
+    // the slippage band around the mark.
+    const PriceFraction bp = *bankruptcy_price(a, inst);
+    Price limit = p > 0 ? ceil_price(bp) : floor_price(bp);
+    if (risk_.mode != LiquidationMode::IocBankruptcy) {
+      limit = p > 0 ? std::max(limit, scale_price(v, kPpm - risk_.market_slippage_ppm, true))
+                    : std::min(limit, scale_price(v, kPpm + risk_.market_slippage_ppm, false));
     }
     if (risk_.mode == LiquidationMode::Partial && notional(ins, p, v) > risk_.partial_threshold) {
       const Qty per_lot = v * ins.spec.cash_per_tick_lot;
@@ -240,8 +242,24 @@ void Exchange::auto_deleverage(AccountId a, InstrumentId inst, Qty qty, Price ba
               cands.end());
   const Cash deficit = std::max<Cash>(0, -scope_risk(a, scope_of(a, inst)).equity);
   const Price price = risk_.adl_at_mark ? valuation_price(ins) : bankruptcy;
-  const std::vector<AdlFill> fills =
+  // Traders are deleveraged by the rule; the exchange's own backstops only when traders do not
+  // hold enough of the opposite side.
+  std::vector<AdlCandidate> backstops;
+  for (auto it = cands.begin(); it != cands.end();) {
+    if (is_system(it->account)) {
+      backstops.push_back(*it);
+      it = cands.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  std::vector<AdlFill> fills =
       adl_allocate(risk_.adl_rule, std::move(cands), qty, risk_.adl_seed ^ (0x9e3779b97f4a7c15ULL * ++adl_rounds_));
+  Qty covered = 0;
+  for (const AdlFill& f : fills) covered += f.qty;
+  if (covered < qty && !backstops.empty())
+    for (const AdlFill& f : adl_allocate(AdlRule::ProRata, std::move(backstops), qty - covered, 0))
+      fills.push_back(f);
   for (const AdlFill& f : fills) {
     transfer_position(a, f.account, inst, p > 0 ? f.qty : -f.qty, price);
     Event& e = log_.emit(EventType::AdlFill, now_, inst);
@@ -292,6 +310,61 @@ void Exchange::settle_bad_debt(AccountId a, InstrumentId inst,
   }
 }
 
+// Traders who closed out below zero: the insurance fund pays the deficit as far as it can; the
+// rest becomes the fund's own deficit, which is socialized.
+void Exchange::cover_flat_deficits() {
+  std::vector<std::pair<AccountId, InstrumentId>> owed;
+  owed.swap(flat_deficits_);
+  for (const auto& [a, scope] : owed) {
+    if (has_position(a, scope)) continue;
+    Cash& bucket = scope < 0 ? ledger_.cash(a) : instruments_[static_cast<std::size_t>(scope)].iso_cash[a];
+    if (bucket >= 0) continue;
+    const Cash deficit = -bucket;
+    bucket = 0;
+    ledger_.cash(kInsuranceFund) -= deficit;
+    bad_debt_ += deficit;
+    Event& e = log_.emit(EventType::BadDebt, now_, scope);
+    e.account = a;
+    e.other_account = kInsuranceFund;
+    e.cash = deficit;
+    mark_dirty(a);
+  }
+  if (!owed.empty() && account_risk(kInsuranceFund).equity < 0) socialize(kInsuranceFund);
+}
+
+// Last resort: a backstop below zero with nothing left to deleverage has its deficit shared by
+// the traders with positive equity, pro rata to it (a socialized loss).
+void Exchange::socialize(AccountId b) {
+  Cash owed = -account_risk(b).equity;
+  std::vector<std::pair<AccountId, Cash>> payers;
+  int128 total = 0;
+  for (AccountId a = 0; a < static_cast<AccountId>(num_accounts_); ++a) {
+    const Cash e = account_risk(a).equity;
+    if (e > 0) {
+      payers.emplace_back(a, e);
+      total += e;
+    }
+  }
+  if (total == 0) return;
+  owed = static_cast<Cash>(std::min<int128>(owed, total));
+  for (std::size_t k = 0; k < payers.size() && owed > 0; ++k) {
+    const auto [a, e] = payers[k];
+    Cash share = static_cast<Cash>((int128{owed} * e + total - 1) / total);
+    share = std::min({share, owed, e});
+    ledger_.cash(a) -= share;
+    ledger_.cash(b) += share;
+    owed -= share;
+    total -= e;
+    bad_debt_ += share;
+    mark_dirty(a);
+    Event& ev = log_.emit(EventType::BadDebt, now_, -1);
+    ev.account = b;
+    ev.other_account = a;
+    ev.cash = share;
+    ev.code = static_cast<std::uint16_t>(Reason::Socialized);
+  }
+}
+
 // Returns true if anything changed hands (deleveraging or unwinding fills).
 bool Exchange::unwind_backstops() {
   bool changed = false;
@@ -308,6 +381,7 @@ bool Exchange::unwind_backstops() {
         changed = true;
       }
     }
+    if (account_risk(b).equity < 0) socialize(b);
     // Unwind through the book at most once per interval (each try is an IOC in the log).
     if (last_unwind_[b == kInsuranceFund ? 0 : 1] + risk_.unwind_interval_ns > now_ &&
         last_unwind_[b == kInsuranceFund ? 0 : 1] >= 0)
@@ -318,8 +392,11 @@ bool Exchange::unwind_backstops() {
       const Qty p = ins.pos.qty[b];
       const Price v = valuation_price(ins);
       if (p == 0 || v == 0 || halted(ins)) continue;
-      const Price limit = p > 0 ? scale_price(v, kPpm - risk_.unwind_slippage_ppm, true)
-                                : scale_price(v, kPpm + risk_.unwind_slippage_ppm, false);
+      // Within the slippage band, and never beyond the backstop's own bankruptcy price: its
+      // unwinding may lose what it holds, not more.
+      const PriceFraction bp = *bankruptcy_price(b, static_cast<InstrumentId>(i));
+      const Price limit = p > 0 ? std::max(scale_price(v, kPpm - risk_.unwind_slippage_ppm, true), ceil_price(bp))
+                                : std::min(scale_price(v, kPpm + risk_.unwind_slippage_ppm, false), floor_price(bp));
       tried = true;
       if (close_through_book(b, static_cast<InstrumentId>(i), p > 0 ? p : -p, limit) > 0) changed = true;
     }

@@ -297,6 +297,8 @@ class Exchange : private FillSink {
   void transfer_position(AccountId from, AccountId to, InstrumentId inst, Qty lots, Price price);
   void settle_bad_debt(AccountId a, InstrumentId inst, const std::vector<AdlFill>& counterparties);
   bool unwind_backstops();
+  void socialize(AccountId backstop);
+  void cover_flat_deficits();
 
   RiskSpec risk_;
   std::vector<Instrument> instruments_;
@@ -311,7 +313,8 @@ class Exchange : private FillSink {
   std::uint64_t adl_rounds_ = 0;
   std::uint64_t auction_draws_ = 0;
   Timestamp last_unwind_[2] = {-1, -1};  // insurance fund, vault
-  std::size_t any_halted_ = 0;  // instruments currently halted or closed
+  std::size_t any_halted_ = 0;
+  std::vector<std::pair<AccountId, InstrumentId>> flat_deficits_;  // (account, margin scope)  // instruments currently halted or closed
   IdMap ids_;
   EventLog log_;
   Timestamp now_ = 0;

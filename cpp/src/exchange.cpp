@@ -337,6 +337,7 @@ void Exchange::amend(OrderId id, Price price, Qty qty, Timestamp ts) {
 }
 
 void Exchange::run_batch(const BatchView& b) {
+  log_.reserve_for(b.n * 2);  // typical: an accept plus a fill or cancel per row
   for (std::size_t i = 0; i < b.n; ++i) {
     try {
       const Timestamp ts = b.ts ? b.ts[i] : now_;

@@ -93,6 +93,10 @@ class EventLog {
   }
 
   std::size_t size() const { return buf_.size(); }
+  // Grow once up front for a batch instead of doubling (and copying) as it runs.
+  void reserve_for(std::size_t extra) {
+    if (buf_.capacity() - buf_.size() < extra) buf_.reserve(buf_.size() + extra);
+  }
   const std::vector<Event>& buffer() const { return buf_; }
   std::int64_t next_seq() const { return next_seq_; }
 

@@ -17,6 +17,10 @@ After every command (DESIGN s.2-3):
   * a refused withdrawal (InsufficientFundsError) changes nothing.
 And the same stream run twice gives byte-identical event arrays.
 
+A second, narrower property drives traders into closing their own positions far from the mark
+(the margin pre-check does not apply to reducing orders), and a few fixed streams that broke the
+engine before are replayed as regression tests.
+
 A failing example prints the exact call sequence (a runnable repro script) in the assertion.
 """
 
@@ -27,7 +31,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, event, given, settings
+from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 
 import liqsim
@@ -64,7 +68,8 @@ def risk_configs(draw, mode: str, backstop: str) -> dict:
     r = dict(liquidation=mode, backstop=backstop, adl_rule=draw(st.sampled_from(ADL_RULES)),
              adl_at_mark=draw(st.booleans()), adl_seed=draw(st.integers(0, 2**32)),
              clearance_fee=draw(st.sampled_from([0.0, 0.001, 0.005, 0.01])),
-             unwind_slippage=draw(st.sampled_from([0.001, 0.01, 0.05])), max_per_step=0)
+             unwind_slippage=draw(st.sampled_from([0.001, 0.01, 0.05])),
+             unwind_interval=draw(st.sampled_from([0.0, 1.0, 60.0])), max_per_step=0)
     if mode == "partial":
         r.update(partial_fraction=draw(st.sampled_from([0.1, 0.2, 0.5, 1.0])),
                  partial_cooldown=draw(st.sampled_from([0.0, 30.0])),
@@ -77,7 +82,7 @@ def risk_configs(draw, mode: str, backstop: str) -> dict:
     return r
 
 
-COMMAND_WEIGHTS = {"order": 12, "cancel": 1, "mark": 4, "quote": 2, "pull": 1, "funding": 1,
+COMMAND_WEIGHTS = {"order": 12, "cancel": 1, "amend": 1, "mark": 6, "quote": 2, "pull": 1, "funding": 1,
                    "settle": 1, "withdraw": 2, "deposit": 1, "fund": 1}
 COMMAND_KINDS = [k for k, w in COMMAND_WEIGHTS.items() for _ in range(w)]
 
@@ -93,7 +98,9 @@ def command(n_inst: int, n_traders: int):
                       st.sampled_from([0.5, 5, 20, 40, 60, 80, 95, 120]),  # target leverage
                       st.sampled_from([False, False, False, True]))  # reduce-only
     cancel = st.tuples(st.just("cancel"), dt, st.integers(0, 10**6))
-    small = st.integers(-80, 80)
+    amend = st.tuples(st.just("amend"), dt, st.integers(0, 10**6), st.integers(-300, 300),
+                      st.sampled_from([0.0, 0.5, 1.0, 2.0]))  # new price (bp from mark), qty factor
+    small = st.integers(-150, 150)
     gap = st.sampled_from([-1, 1]).flatmap(lambda s: st.integers(500, 3000).map(lambda b: s * b))
     mark = st.tuples(st.just("mark"), dt, inst, st.one_of(small, gap), st.booleans())  # requote first?
     quote = st.tuples(st.just("quote"), dt, inst, st.integers(0, 1), st.integers(1, 4),
@@ -105,7 +112,7 @@ def command(n_inst: int, n_traders: int):
     withdraw = st.tuples(st.just("withdraw"), dt, trader, st.sampled_from([0.01, 0.3, 0.9, 1.0, 1.5]))
     deposit = st.tuples(st.just("deposit"), dt, trader, st.integers(1, 50_000))
     fund = st.tuples(st.just("fund"), dt, st.sampled_from([0.001, 1.0, 500.0]))
-    by_kind = dict(order=order, cancel=cancel, mark=mark, quote=quote, pull=pull, funding=funding,
+    by_kind = dict(order=order, cancel=cancel, amend=amend, mark=mark, quote=quote, pull=pull, funding=funding,
                    settle=settle, withdraw=withdraw, deposit=deposit, fund=fund)
     return st.sampled_from(COMMAND_KINDS).flatmap(by_kind.__getitem__)
 
@@ -126,6 +133,10 @@ def scenarios(draw, mode: str, backstop: str, max_commands: int = 80) -> Scenari
     )
 
 
+# Commands that end with the risk stage (cancel, deposit, withdraw and fund top-ups do not: they
+# cannot push anyone below maintenance).
+RISK_STAGE_CALLS = ("ex.submit", "ex._engine.amend", "ex.set_mark", "ex.set_index", "ex.apply_funding",
+                    "ex.settle_funding")
 ALL_CHECKS = frozenset({"ledger", "positions", "backstops", "traders", "liquidation_events", "withdrawal"})
 
 
@@ -151,6 +162,8 @@ class Run:
         self.counts = dict(liquidation=0, takeover=0, adl=0, bad_debt=0, refused_withdrawal=0,
                            pending_partial=0, system_position=0)
         self.last_liq: dict[int, int] = {}
+        self.pending: set[int] = set()  # below maintenance after the previous command
+        self.ran_risk = False
         self.now = 0
         self.oid = 0
         self.orders: list[int] = []  # trader orders, for cancels
@@ -169,6 +182,8 @@ class Run:
     def call(self, code: str) -> None:
         self.trace.append(code)
         exec(code, {"ex": self.ex})
+        if code.startswith(RISK_STAGE_CALLS):
+            self.ran_risk = True
 
     def fail(self, msg: str) -> None:
         raise AssertionError(f"{msg}\n--- repro ---\n" + "\n".join(self.trace))
@@ -233,23 +248,35 @@ class Run:
             _, _, inst, acct, side, okind, off_bp, lev, ro = c
             inst = min(inst, len(self.sources) - 1)
             mark = self.mark_ticks(inst)
-            equity = max(ex.account(acct).free_margin, 100.0)  # leverage on top of what it holds
-            # Binance brackets allow 125x up to 50k notional, 100x to 250k, 50x to 1M, 20x above
-            max_lev = next(m for cap, m in ((50e3, 125), (250e3, 100), (1e6, 50), (math.inf, 20))
-                           if lev * equity <= cap)
-            qty = max(1, int(min(lev, max_lev * 0.95) * equity / mark / LOT))
-            if ro:
-                pos = ex.position(acct, inst)
-                if pos == 0 or (pos > 0) == (side > 0):
-                    side = -1 if pos > 0 else 1
-                qty = max(1, abs(pos)) if pos else qty
+            pos = ex.position(acct, inst)
+            if ro and pos:  # reduce-only: on the closing side, for the whole position
+                side = -1 if pos > 0 else 1
             code = {"limit": 0, "ioc": 1, "market": 4}[okind]
             price = 0 if code == 4 else max(1, round(mark * (1 + side * off_bp / 10_000)))  # > 0: crosses
+            # Size for `lev` x the free margin, less what crossing the mark costs at once (the
+            # margin check counts it). Binance brackets allow 125x up to 50k notional, 100x to
+            # 250k, 50x to 1M, 20x above.
+            free = max(ex.account(acct).free_margin, 100.0)
+            lev = min(lev, next(m for cap, m in ((50e3, 125), (250e3, 100), (1e6, 50), (math.inf, 20))
+                                if lev * free <= cap) * 0.95)
+            bbo = ex.bbo(inst)
+            fill_px = price if code != 4 else ((bbo.ask if side > 0 else bbo.bid) or mark)
+            per_lot = LOT * (mark / lev + max(0, side * (fill_px - mark)))
+            qty = abs(pos) if ro and pos else max(1, int(free / per_lot))
             self.orders.append(self.submit(inst, acct, side, code, price, qty, ro))
         elif kind == "cancel":
             if self.orders:
                 oid = self.orders[c[2] % len(self.orders)]
                 self.call(f"ex.cancel({oid}, ts={self.now})")
+        elif kind == "amend":
+            live = [o for o in self.orders if ex.order(o) is not None]
+            if live:
+                _, _, pick, off_bp, factor = c
+                oid = live[pick % len(live)]
+                info = ex.order(oid)
+                price = max(1, round(self.mark_ticks(info["instrument"]) * (1 + off_bp / 10_000)))
+                qty = max(1, round(info["leaves"] * factor)) if factor else 0  # 0: keep
+                self.call(f"ex._engine.amend({oid}, {price}, {qty}, {self.now})")
         elif kind == "mark":
             _, _, inst, move_bp, requote = c
             inst = min(inst, len(self.sources) - 1)
@@ -328,6 +355,7 @@ class Run:
             self.last_liq[int(r["account"])] = int(r["ts"])
         if self.check_on:
             self.check(liq)
+        self.ran_risk = False
 
     def check(self, liq: np.ndarray) -> None:
         ex = self.ex
@@ -355,7 +383,8 @@ class Run:
             if not r["cash"] < r["other_leaves"]:
                 self.fail(f"LIQUIDATION of account {r['account']} with equity {r['cash']} >= "
                           f"maintenance {r['other_leaves']}")
-        partial = self.sc.risk["liquidation"] == "partial"
+        partial = self.sc.risk.get("liquidation") == "partial"
+        pending = set()
         for a in self.accounts if "traders" in self.checks else ():
             r = ex._engine.account_risk(a)
             flat = all(ex.position(a, i) == 0 for i in range(len(self.sources)))
@@ -364,12 +393,17 @@ class Run:
             if r["equity"] < 0:
                 self.fail(f"account {a} has negative equity {r['equity']} (maintenance {r['maintenance']})")
             if ex.account(a).liquidatable:
+                pending.add(a)
+                # Partial mode may leave an account below maintenance: sliced in this command's
+                # risk stage, in its cooldown, or still waiting from before if no risk stage ran.
                 waiting = partial and (a in liquidated_now or
-                                       (a in self.last_liq and self.now - self.last_liq[a] < self.cooldown))
+                                       (a in self.last_liq and self.now - self.last_liq[a] < self.cooldown) or
+                                       (not self.ran_risk and a in self.pending))
                 if not waiting:
                     self.fail(f"account {a} left below maintenance after the risk stage: equity "
                               f"{r['equity']} < maintenance {r['maintenance']}")
                 self.counts["pending_partial"] += 1
+        self.pending = pending
 
     def run(self) -> "Run":
         for c in self.sc.commands:
@@ -384,7 +418,7 @@ def report(run: Run) -> None:
     for k, v in run.counts.items():
         if v:
             event(f"has {k}")
-    event(f"mode={run.sc.risk['liquidation']} adl={run.sc.risk['adl_rule']}")
+    event(f"mode={run.sc.risk.get('liquidation', 'ioc_bankruptcy')} adl={run.sc.risk.get('adl_rule', 'pnl_leverage')}")
 
 
 # -- properties -----------------------------------------------------------------------------
@@ -392,11 +426,79 @@ MODES = [(m, b) for m in ("ioc_bankruptcy", "partial", "market") for b in ("insu
 
 
 @pytest.mark.parametrize("mode, backstop", MODES)
-@settings(max_examples=40, **SETTINGS)
+@settings(max_examples=120, **SETTINGS)
 @given(data=st.data())
 def test_invariants_hold_after_every_command(mode, backstop, data):
     sc = data.draw(scenarios(mode, backstop))
     report(Run(sc).run())
+
+
+@st.composite
+def closing_scenarios(draw) -> Scenario:
+    """Leveraged traders open positions, the book thins out and moves away from the mark, and
+    they close them with reduce-only market or IOC orders."""
+    n_traders = draw(st.integers(3, 4))
+    dt = st.just(0)
+    trader = st.integers(0, n_traders - 1)
+    side = st.sampled_from([1, -1])
+    open_ = st.tuples(st.just("order"), dt, st.just(0), trader, side, st.just("ioc"), st.integers(30, 100),
+                      st.sampled_from([20, 50, 90]), st.just(False))
+    close = st.tuples(st.just("order"), dt, st.just(0), trader, side, st.sampled_from(["market", "ioc"]),
+                      st.integers(0, 800), st.just(1), st.just(True))
+    quote = st.tuples(st.just("quote"), dt, st.just(0), st.integers(0, 1), st.integers(1, 2),
+                      st.sampled_from([100, 200, 400]), st.sampled_from([20, 200, 2000]))
+    pull = st.tuples(st.just("pull"), dt, st.just(0), st.sampled_from([1, -1]))
+    mark = st.tuples(st.just("mark"), dt, st.just(0), st.integers(-150, 150), st.just(False))
+    return Scenario(
+        risk=draw(risk_configs(draw(st.sampled_from([m for m, _ in MODES])), "insurance_fund")),
+        inst1=None, taker_fee=0.0, maker_fee=0.0,
+        deposits=draw(st.lists(st.integers(1_000, 20_000), min_size=n_traders, max_size=n_traders)),
+        insurance=1_000_000.0,
+        commands=draw(st.lists(st.one_of(open_, open_, close, close, quote, pull, mark), min_size=5, max_size=30)),
+    )
+
+
+# Trader 0 goes 40x long on 1,000 USD, the bids are pulled and requoted 4% under the mark, and
+# it closes with a reduce-only market sell 4% under the mark: it used to end flat with -720 USD.
+CLOSE_BELOW_ZERO = Scenario(
+    risk=dict(liquidation="ioc_bankruptcy"), inst1=None, taker_fee=0.0, maker_fee=0.0,
+    deposits=[1000, 1000, 1000], insurance=1e6,
+    commands=[("order", 0, 0, 0, 1, "ioc", 50, 90, False), ("pull", 0, 0, 1),
+              ("quote", 0, 0, 0, 1, 400, 2000), ("order", 0, 0, 0, 1, "market", 0, 1, True)])
+
+
+@settings(max_examples=40, **SETTINGS)
+@example(sc=CLOSE_BELOW_ZERO)
+@given(sc=closing_scenarios())
+def test_closing_orders_never_leave_a_trader_below_zero(sc):
+    """A trader's own order never leaves it flat with negative cash (or below zero at all): an
+    order that only reduces a position skips the margin pre-check, so a close far from the mark
+    can realize a loss larger than the equity, and the engine must cover the deficit."""
+    report(Run(sc).run())
+
+
+# Streams that broke an invariant in earlier engine builds (each now also runs in CI as is).
+REGRESSIONS = {
+    # The fund takes over a long (no bids), then the mark keeps falling with nobody else due:
+    # the fund went below zero because the backstop step only ran in rounds that liquidated.
+    "fund_keeps_losing_after_takeover": Scenario(
+        risk=dict(liquidation="ioc_bankruptcy"), inst1=None, taker_fee=0.0, maker_fee=0.0,
+        deposits=[1000, 1000, 1000], insurance=1000.0,
+        commands=[("order", 0, 0, 0, 1, "ioc", 60, 80, False), ("pull", 0, 0, 1),
+                  ("mark", 0, 0, -160, False), ("mark", 0, 0, -500, False)]),
+    # Market mode, the book gaps down with the mark: the liquidation IOC (mark - 5%) sold into
+    # bids under the bankruptcy price and left the trader flat with negative cash.
+    "market_liquidation_meets_bids_below_bankruptcy": Scenario(
+        risk=dict(liquidation="market", market_slippage=0.05), inst1=None, taker_fee=0.0,
+        maker_fee=0.0, deposits=[1000, 1000, 1000], insurance=1_000_000.0,
+        commands=[("order", 0, 0, 0, 1, "ioc", 60, 80, False), ("mark", 0, 0, -300, True)]),
+}
+
+
+@pytest.mark.parametrize("name", REGRESSIONS)
+def test_regression_streams(name):
+    run = Run(REGRESSIONS[name]).run()
+    assert run.counts["liquidation"] >= 1 and run.counts["takeover"] >= 1  # the path still runs
 
 
 @settings(max_examples=25, **SETTINGS)

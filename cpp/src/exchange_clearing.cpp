@@ -134,40 +134,35 @@ void Exchange::set_margin_mode(AccountId a, InstrumentId inst, bool isolated, Ti
   mark_dirty(a);
 }
 
-void Exchange::add_isolated_margin(AccountId a, InstrumentId inst, Cash amount, Timestamp ts) {
+// Moves `amount` between the cross balance and an isolated bucket (into the bucket when
+// `into_isolated`), limited by the free margin of the side it leaves.
+void Exchange::move_isolated_margin(AccountId a, InstrumentId inst, Cash amount, Timestamp ts,
+                                    bool into_isolated) {
   check_instrument(inst);
   check_account(a);
   if (!is_isolated(a, inst))
     fail(ErrorKind::InvalidOrder, "account " + str(a) + " is not in isolated mode on instrument " + str(inst));
   if (amount <= 0) fail(ErrorKind::InvalidOrder, "margin amount must be > 0, got " + str(amount));
   check_ts(ts);
-  const AccountRisk r = account_risk(a);
+  const AccountRisk r = scope_risk(a, into_isolated ? -1 : inst);
   const Cash free = std::min(r.wallet, r.equity) - r.initial;
   if (amount > free)
-    fail(ErrorKind::InsufficientFunds, "moving " + str(amount) + " into isolated margin exceeds free margin " +
-                                           str(std::max<Cash>(free, 0)) + " of account " + str(a));
+    fail(ErrorKind::InsufficientFunds,
+         "moving " + str(amount) + (into_isolated ? " into" : " out of") + " isolated margin exceeds the free margin " +
+             str(std::max<Cash>(free, 0)) + " it comes from (account " + str(a) + ")");
   now_ = ts;
-  ledger_.cash(a) -= amount;
-  instruments_[static_cast<std::size_t>(inst)].iso_cash[a] += amount;
+  const Cash delta = into_isolated ? amount : -amount;
+  ledger_.cash(a) -= delta;
+  instruments_[static_cast<std::size_t>(inst)].iso_cash[a] += delta;
   mark_dirty(a);
 }
 
+void Exchange::add_isolated_margin(AccountId a, InstrumentId inst, Cash amount, Timestamp ts) {
+  move_isolated_margin(a, inst, amount, ts, true);
+}
+
 void Exchange::remove_isolated_margin(AccountId a, InstrumentId inst, Cash amount, Timestamp ts) {
-  check_instrument(inst);
-  check_account(a);
-  if (!is_isolated(a, inst))
-    fail(ErrorKind::InvalidOrder, "account " + str(a) + " is not in isolated mode on instrument " + str(inst));
-  if (amount <= 0) fail(ErrorKind::InvalidOrder, "margin amount must be > 0, got " + str(amount));
-  check_ts(ts);
-  const AccountRisk r = scope_risk(a, inst);
-  const Cash free = std::min(r.wallet, r.equity) - r.initial;
-  if (amount > free)
-    fail(ErrorKind::InsufficientFunds, "removing " + str(amount) + " exceeds the isolated position's free margin " +
-                                           str(std::max<Cash>(free, 0)));
-  now_ = ts;
-  instruments_[static_cast<std::size_t>(inst)].iso_cash[a] -= amount;
-  ledger_.cash(a) += amount;
-  mark_dirty(a);
+  move_isolated_margin(a, inst, amount, ts, false);
 }
 
 void Exchange::fund_insurance(Cash amount, Timestamp ts) {

@@ -261,6 +261,8 @@ class Exchange : private FillSink {
   // Moves cash, fees and lots for one trade; fees only where asked and never for system accounts.
   void settle(InstrumentId inst, AccountId buyer, AccountId seller, Price price, Qty qty,
               AccountId taker, bool taker_fee, bool maker_fee);
+  void move_isolated_margin(AccountId a, InstrumentId inst, Cash amount, Timestamp ts,
+                            bool into_isolated);
   void charge_fee(InstrumentId inst, AccountId a, Cash notional, std::int64_t rate_ppm);
   void finish_command();
   void sync_marks();

@@ -296,7 +296,13 @@ void Exchange::settle_bad_debt(AccountId a, InstrumentId inst,
     const AdlFill& f = counterparties[k];
     Cash share = static_cast<Cash>((int128{owed} * f.qty + total - 1) / total);
     if (k + 1 == counterparties.size()) share = owed;
-    share = std::min(share, owed);
+    // Nobody pays more than the equity it has: sharing a loss must not bankrupt anyone.
+    const Cash can_pay = std::max<Cash>(0, scope_risk(f.account, scope_of(f.account, inst)).equity);
+    share = std::min({share, owed, can_pay});
+    if (share == 0) {
+      total -= f.qty;
+      continue;
+    }
     cash_of(f.account, inst) -= share;
     cash_of(a, inst) += share;
     mark_dirty(f.account);
@@ -308,6 +314,9 @@ void Exchange::settle_bad_debt(AccountId a, InstrumentId inst,
     e.cash = share;
     e.code = static_cast<std::uint16_t>(Reason::Socialized);
   }
+  // Whatever the counterparties could not pay is covered like any trader's deficit: by the
+  // fund, then socialized over everyone with equity (end of the risk stage).
+  if (owed > 0) flat_deficits_.emplace_back(a, scope_of(a, inst));
 }
 
 // Traders who closed out below zero: the insurance fund pays the deficit as far as it can; the

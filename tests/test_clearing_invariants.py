@@ -44,8 +44,8 @@ NS = 1_000_000_000
 P0 = 50_000  # starting mark, ticks (= USD)
 MM_USD = 50_000_000
 
-SETTINGS = dict(deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much,
-                                                       HealthCheck.data_too_large])
+SETTINGS = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much,
+                                                           HealthCheck.data_too_large])
 
 
 # -- scenario -------------------------------------------------------------------------------
@@ -112,8 +112,8 @@ def command(n_inst: int, n_traders: int):
     withdraw = st.tuples(st.just("withdraw"), dt, trader, st.sampled_from([0.01, 0.3, 0.9, 1.0, 1.5]))
     deposit = st.tuples(st.just("deposit"), dt, trader, st.integers(1, 50_000))
     fund = st.tuples(st.just("fund"), dt, st.sampled_from([0.001, 1.0, 500.0]))
-    by_kind = dict(order=order, cancel=cancel, amend=amend, mark=mark, quote=quote, pull=pull, funding=funding,
-                   settle=settle, withdraw=withdraw, deposit=deposit, fund=fund)
+    by_kind = dict(order=order, cancel=cancel, amend=amend, mark=mark, quote=quote, pull=pull,
+                   funding=funding, settle=settle, withdraw=withdraw, deposit=deposit, fund=fund)
     return st.sampled_from(COMMAND_KINDS).flatmap(by_kind.__getitem__)
 
 
@@ -128,7 +128,7 @@ def scenarios(draw, mode: str, backstop: str, max_commands: int = 80) -> Scenari
         taker_fee=taker,
         maker_fee=draw(st.sampled_from([0.0, 0.0002, -0.0001])) if taker else 0.0,
         deposits=draw(st.lists(st.integers(1_000, 200_000), min_size=n_traders, max_size=n_traders)),
-        insurance=draw(st.sampled_from([0.0, 0.001, 1.0, 50.0, 2_000.0, 1_000_000.0])),
+        insurance=draw(st.sampled_from([0.0, 0.001, 1.0, 50.0, 2_000.0, 100_000.0, 1_000_000.0])),
         commands=draw(st.lists(command(n_inst, n_traders), min_size=20, max_size=max_commands)),
     )
 
@@ -147,13 +147,16 @@ class Run:
     def __init__(self, sc: Scenario, checks: frozenset[str] = ALL_CHECKS) -> None:
         self.sc, self.checks = sc, checks
         self.check_on = bool(checks)
-        self.trace: list[str] = ["import liqsim", f"ex = liqsim.Exchange(cash_unit=0.001, risk=liqsim.RiskConfig(**{sc.risk!r}))"]
+        self.trace: list[str] = [
+            "import liqsim",
+            f"ex = liqsim.Exchange(cash_unit=0.001, risk=liqsim.RiskConfig(**{sc.risk!r}))"]
         self.ex = ex = liqsim.Exchange(cash_unit=0.001, risk=liqsim.RiskConfig(**sc.risk))
         self.cooldown = round(sc.risk.get("partial_cooldown", 30.0) * NS)
         fees = dict(taker_fee=sc.taker_fee, maker_fee=sc.maker_fee)
         self.sources = ["external"] + ([sc.inst1] if sc.inst1 else [])
         for k, src in enumerate(self.sources):
-            self.call(f"ex.add_instrument('I{k}', tick_size=1.0, lot_size=0.001, mark_source={src!r}, **{fees!r})")
+            self.call(f"ex.add_instrument('I{k}', tick_size=1.0, lot_size=0.001, mark_source={src!r}, "
+                      f"**{fees!r})")
         self.traders = list(range(len(sc.deposits)))
         self.call(f"ex.add_accounts({len(sc.deposits) + 2})")
         self.mms = [len(sc.deposits), len(sc.deposits) + 1]
@@ -169,7 +172,8 @@ class Run:
         self.orders: list[int] = []  # trader orders, for cancels
         self.mm_orders: dict[tuple[int, int], list[int]] = {}
         self.price = [P0] * len(self.sources)  # the level the stream steers the mark to
-        self.call(f"ex.deposit_batch({self.accounts!r}, {list(map(float, sc.deposits)) + [MM_USD, MM_USD]!r}, ts=0)")
+        usd = [float(d) for d in sc.deposits] + [MM_USD, MM_USD]
+        self.call(f"ex.deposit_batch({self.accounts!r}, {usd!r}, ts=0)")
         if sc.insurance:
             self.call(f"ex.fund_insurance({sc.insurance!r}, ts=0)")
         for k in range(len(self.sources)):
@@ -192,7 +196,8 @@ class Run:
         self.oid += 1
         return self.oid
 
-    def submit(self, inst: int, acct: int, side: int, kind: int, price: int, qty: int, ro: bool = False) -> int:
+    def submit(self, inst: int, acct: int, side: int, kind: int, price: int, qty: int,
+               ro: bool = False) -> int:
         oid = self.next_id()
         self.call(f"ex.submit_ticks({inst}, {acct}, {side}, {price}, {qty}, kind={kind}, "
                   f"reduce_only={ro}, order_id={oid}, ts={self.now})")
@@ -269,11 +274,10 @@ class Run:
                 oid = self.orders[c[2] % len(self.orders)]
                 self.call(f"ex.cancel({oid}, ts={self.now})")
         elif kind == "amend":
-            live = [o for o in self.orders if ex.order(o) is not None]
+            live = [(o, info) for o in self.orders if (info := ex.order(o)) is not None]
             if live:
                 _, _, pick, off_bp, factor = c
-                oid = live[pick % len(live)]
-                info = ex.order(oid)
+                oid, info = live[pick % len(live)]
                 price = max(1, round(self.mark_ticks(info["instrument"]) * (1 + off_bp / 10_000)))
                 qty = max(1, round(info["leaves"] * factor)) if factor else 0  # 0: keep
                 self.call(f"ex._engine.amend({oid}, {price}, {qty}, {self.now})")
@@ -418,7 +422,8 @@ def report(run: Run) -> None:
     for k, v in run.counts.items():
         if v:
             event(f"has {k}")
-    event(f"mode={run.sc.risk.get('liquidation', 'ioc_bankruptcy')} adl={run.sc.risk.get('adl_rule', 'pnl_leverage')}")
+    risk = run.sc.risk
+    event(f"mode={risk.get('liquidation', 'ioc_bankruptcy')} adl={risk.get('adl_rule', 'pnl_leverage')}")
 
 
 # -- properties -----------------------------------------------------------------------------
@@ -426,7 +431,7 @@ MODES = [(m, b) for m in ("ioc_bankruptcy", "partial", "market") for b in ("insu
 
 
 @pytest.mark.parametrize("mode, backstop", MODES)
-@settings(max_examples=120, **SETTINGS)
+@settings(SETTINGS, max_examples=160)
 @given(data=st.data())
 def test_invariants_hold_after_every_command(mode, backstop, data):
     sc = data.draw(scenarios(mode, backstop))
@@ -454,7 +459,8 @@ def closing_scenarios(draw) -> Scenario:
         inst1=None, taker_fee=0.0, maker_fee=0.0,
         deposits=draw(st.lists(st.integers(1_000, 20_000), min_size=n_traders, max_size=n_traders)),
         insurance=1_000_000.0,
-        commands=draw(st.lists(st.one_of(open_, open_, close, close, quote, pull, mark), min_size=5, max_size=30)),
+        commands=draw(st.lists(st.one_of(open_, open_, close, close, quote, pull, mark),
+                               min_size=5, max_size=30)),
     )
 
 
@@ -467,7 +473,7 @@ CLOSE_BELOW_ZERO = Scenario(
               ("quote", 0, 0, 0, 1, 400, 2000), ("order", 0, 0, 0, 1, "market", 0, 1, True)])
 
 
-@settings(max_examples=40, **SETTINGS)
+@settings(SETTINGS, max_examples=40)
 @example(sc=CLOSE_BELOW_ZERO)
 @given(sc=closing_scenarios())
 def test_closing_orders_never_leave_a_trader_below_zero(sc):
@@ -501,7 +507,7 @@ def test_regression_streams(name):
     assert run.counts["liquidation"] >= 1 and run.counts["takeover"] >= 1  # the path still runs
 
 
-@settings(max_examples=25, **SETTINGS)
+@settings(SETTINGS, max_examples=25)
 @given(data=st.data())
 def test_same_stream_gives_identical_events(data):
     mode, backstop = data.draw(st.sampled_from(MODES))

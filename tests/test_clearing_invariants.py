@@ -3,8 +3,10 @@
 Each example builds an exchange (1-2 instruments, tick 1 USD, lot 0.001, cash unit 0.001 USD)
 with 3-6 leveraged traders, two well-funded market makers and an insurance fund of random size
 (down to 0.001 USD, so it runs dry), then runs a random stream of orders (limit / IOC / market,
-reduce-only), cancels, market-maker requotes and pulls, small mark moves and 5-30% gaps, funding,
-deposits, withdrawals and fund top-ups, under every liquidation mode, backstop and ADL rule.
+reduce-only), cancels, amends, market-maker requotes and pulls, small mark moves and 5-30% gaps
+(external mark; the second instrument may follow its index or last trade instead), funding,
+deposits, withdrawals and fund top-ups, under every liquidation mode, backstop and ADL rule
+(ADL at the bankruptcy price or at the mark).
 
 After every command (DESIGN s.2-3):
   * the ledger sums to exactly 0 and every instrument's positions (system accounts included)
@@ -12,7 +14,8 @@ After every command (DESIGN s.2-3):
   * the insurance fund (and the backstop vault) has equity >= 0;
   * no trader (market makers included) has negative equity, a flat trader has cash >= 0, and no
     trader is left below maintenance: with max_per_step=0 the risk stage processes every due
-    account (partial mode: unless it was sliced this command or is in its cooldown);
+    account (partial mode: unless it was sliced this command, is in its cooldown, or the
+    command ran no risk stage);
   * every LIQUIDATION event was triggered below maintenance (`cash` < `other_leaves`);
   * a refused withdrawal (InsufficientFundsError) changes nothing.
 And the same stream run twice gives byte-identical event arrays.

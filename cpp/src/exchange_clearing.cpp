@@ -2,23 +2,12 @@
 #include <algorithm>
 #include <string>
 
+#include "liqsim/clearing/rounding.hpp"
 #include "liqsim/exchange.hpp"
 
 namespace liqsim {
 
 namespace {
-
-Cash ceil_div(int128 num, int128 den) {  // den > 0
-  int128 q = num / den;
-  if (num % den != 0 && num > 0) ++q;
-  return static_cast<Cash>(q);
-}
-
-Cash floor_div(int128 num, int128 den) {  // den > 0
-  int128 q = num / den;
-  if (num % den != 0 && num < 0) --q;
-  return static_cast<Cash>(q);
-}
 
 std::string str(std::int64_t v) { return std::to_string(v); }
 
@@ -99,8 +88,8 @@ void Exchange::deposit_batch(const AccountId* accounts, const Cash* amounts, std
 // Fees round in the exchange's favour: charges up, rebates down. System accounts pay none.
 void Exchange::charge_fee(InstrumentId inst, AccountId a, Cash notional, std::int64_t rate_ppm) {
   if (is_system(a) || rate_ppm == 0) return;
-  const Cash fee = rate_ppm > 0 ? ceil_div(int128{notional} * rate_ppm, kPpm)
-                                : -floor_div(int128{notional} * -rate_ppm, kPpm);
+  const Cash fee = static_cast<Cash>(rate_ppm > 0 ? ceil_div(int128{notional} * rate_ppm, kPpm)
+                                                  : -floor_div(int128{notional} * -rate_ppm, kPpm));
   cash_of(a, inst) -= fee;
   ledger_.cash(kFeePool) += fee;
 }
@@ -307,8 +296,7 @@ void Exchange::apply_funding(InstrumentId inst, std::int64_t rate_ppm, Timestamp
   for (AccountId a = -kSystemAccountCount; a < static_cast<AccountId>(num_accounts_); ++a) {
     const Qty p = ins.pos.qty[a];
     if (p == 0) continue;
-    const int128 owed = int128{p} * v * ins.spec.cash_per_tick_lot * rate_ppm;  // > 0: pays
-    const Cash amount = owed > 0 ? ceil_div(owed, kPpm) : -floor_div(-owed, kPpm);
+    const Cash amount = funding_payment(p, v, ins.spec.cash_per_tick_lot, rate_ppm);  // > 0: pays
     cash_of(a, inst) -= amount;
     ledger_.cash(kFeePool) += amount;
     Event& e = log_.emit(EventType::Funding, now_, inst);

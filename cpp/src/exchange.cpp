@@ -138,6 +138,12 @@ void Exchange::check_account_or_system(AccountId a) const {
   if (a >= 0) check_account(a);
 }
 
+void Exchange::check_price(const char* field, Price p, bool zero_keeps) {
+  if ((p == 0 && zero_keeps) || (p >= 1 && p <= kMaxPrice)) return;
+  fail(ErrorKind::InvalidOrder, std::string(field) + " must be in 1..1e15 ticks" +
+                                    (zero_keeps ? " (0 = unchanged)" : "") + ", got " + str(p));
+}
+
 void Exchange::check_ts(Timestamp ts) const {
   if (ts < now_)
     fail(ErrorKind::InvalidOrder,
@@ -157,8 +163,7 @@ void Exchange::validate(const NewOrder& o) const {
     fail(ErrorKind::InvalidOrder, "kind must be 0..4, got " + str(static_cast<int>(o.kind)));
   if (o.qty < 1 || o.qty > kMaxQty)
     fail(ErrorKind::InvalidOrder, "qty must be in 1..1e15 lots, got " + str(o.qty));
-  if (o.kind != Kind::Market && (o.price < 1 || o.price > kMaxPrice))
-    fail(ErrorKind::InvalidOrder, "price must be in 1..1e15 ticks, got " + str(o.price));
+  if (o.kind != Kind::Market) check_price("price", o.price);
   check_ts(o.ts);
 }
 
@@ -184,11 +189,11 @@ void Exchange::submit(const NewOrder& o) {
   max_order_id_ = std::max(max_order_id_, o.id);
   // Timers due before this order (a halt that should already have started or ended) act first.
   if (instruments_[static_cast<std::size_t>(o.instrument)].breakers || any_halted_) control_stage();
-  place(o, true);
+  place(o);
   finish_command();
 }
 
-void Exchange::place(const NewOrder& o, bool checked) {
+void Exchange::place(const NewOrder& o) {
   Instrument& ins = instruments_[static_cast<std::size_t>(o.instrument)];
   OrderBook& book = ins.book;
 
@@ -221,7 +226,7 @@ void Exchange::place(const NewOrder& o, bool checked) {
     const auto [lo, hi] = ins.breakers->trade_bounds();
     limit = o.side == Side::Buy ? std::min(limit, hi) : std::max(limit, lo);
   }
-  if (checked && risk_.enabled && !o.reduce_only && !passes_initial_margin(o, limit))
+  if (risk_.enabled && !o.reduce_only && !passes_initial_margin(o, limit))
     return reject(Reason::InsufficientMargin, o.kind == Kind::Market ? 0 : o.price, o.qty);
 
   Event& acc = order_event(EventType::Accept, Reason::None, o.instrument, o.id, o.account,
@@ -293,9 +298,7 @@ void Exchange::amend(OrderId id, Price price, Qty qty, Timestamp ts) {
   if (h == IdMap::kMissing) fail(ErrorKind::UnknownOrder, "unknown order_id " + str(id));
   if (qty < 0 || qty > kMaxQty)
     fail(ErrorKind::InvalidOrder, "qty must be in 1..1e15 lots (0 = unchanged), got " + str(qty));
-  if (price < 0 || price > kMaxPrice)
-    fail(ErrorKind::InvalidOrder,
-         "price must be in 1..1e15 ticks (0 = unchanged), got " + str(price));
+  check_price("price", price, true);
   check_ts(ts);
   now_ = ts;
   const InstrumentId inst = handle_instrument(h);

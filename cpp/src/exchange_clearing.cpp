@@ -194,8 +194,7 @@ void Exchange::update_mark(InstrumentId inst, Price mark) {
 
 void Exchange::set_index(InstrumentId inst, Price index, Timestamp ts) {
   check_instrument(inst);
-  if (index < 1 || index > kMaxPrice)
-    fail(ErrorKind::InvalidOrder, "index must be in 1..1e15 ticks, got " + str(index));
+  check_price("index", index);
   check_ts(ts);
   now_ = ts;
   Instrument& ins = instruments_[static_cast<std::size_t>(inst)];
@@ -217,8 +216,7 @@ void Exchange::set_index(InstrumentId inst, Price index, Timestamp ts) {
 
 void Exchange::set_mark(InstrumentId inst, Price mark, Timestamp ts) {
   check_instrument(inst);
-  if (mark < 1 || mark > kMaxPrice)
-    fail(ErrorKind::InvalidOrder, "mark must be in 1..1e15 ticks, got " + str(mark));
+  check_price("mark", mark);
   Instrument& ins = instruments_[static_cast<std::size_t>(inst)];
   if (ins.spec.mark_source != MarkSource::External)
     fail(ErrorKind::InvalidOrder, "set_mark needs mark_source 'external' on " + ins.spec.symbol);
@@ -230,8 +228,7 @@ void Exchange::set_mark(InstrumentId inst, Price mark, Timestamp ts) {
 
 void Exchange::set_external_mid(InstrumentId inst, Price mid, Timestamp ts) {
   check_instrument(inst);
-  if (mid < 1 || mid > kMaxPrice)
-    fail(ErrorKind::InvalidOrder, "external mid must be in 1..1e15 ticks, got " + str(mid));
+  check_price("external mid", mid);
   check_ts(ts);
   now_ = ts;
   Instrument& ins = instruments_[static_cast<std::size_t>(inst)];

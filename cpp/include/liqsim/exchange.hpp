@@ -249,12 +249,14 @@ class Exchange : private FillSink {
   void check_account(AccountId a) const;
   void check_account_or_system(AccountId a) const;  // system accounts have ids -4..-1
   void check_ts(Timestamp ts) const;
+  // A price field in 1..kMaxPrice ticks (0 too when `zero_keeps` is set: "unchanged").
+  static void check_price(const char* field, Price p, bool zero_keeps = false);
   void validate(const NewOrder& o) const;
   MatchContext context(Instrument& ins, InstrumentId inst, Timestamp ts);
   void retire(OrderId id, InstrumentId inst) { ids_.set(id, done_handle(inst)); }
   Event& order_event(EventType type, Reason code, InstrumentId inst, OrderId id, AccountId a,
                      Side side, Price price, Qty qty);
-  void place(const NewOrder& o, bool checked);
+  void place(const NewOrder& o);
   // Takes liquidity and rests or expires the remainder; returns lots filled.
   Qty take_and_rest(Instrument& ins, InstrumentId inst, Taker& t, Timestamp ts);
   void on_fill(const Fill& f) override;

@@ -78,11 +78,12 @@ void Exchange::risk_stage() {
       return lhs != rhs ? lhs < rhs : x.who < y.who;
     });
     for (const Due& d : due) {
+      if (quota <= 0) break;  // before the throttle books this liquidation's notional
       if (liquidation_deferred(d.who.first, d.who.second)) {
         done.insert(std::upper_bound(done.begin(), done.end(), d.who), d.who);  // waits
         continue;
       }
-      if (quota-- <= 0) break;
+      --quota;
       liquidate(d.who.first, d.who.second);
       done.insert(std::upper_bound(done.begin(), done.end(), d.who), d.who);
     }

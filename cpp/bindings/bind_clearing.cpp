@@ -118,6 +118,22 @@ void bind_clearing(py::module_& m) {
           py::arg("instrument"), "(qty, basis, realized) arrays, system accounts (-4..-1) first.")
       .def("advance", &Exchange::advance, py::arg("ts"))
       .def("halt", &Exchange::halt, py::arg("instrument"), py::arg("duration_ns"), py::arg("ts"))
+      .def("set_control", &Exchange::set_control, py::arg("instrument"), py::arg("control"), py::arg("ts"))
+      .def(
+          "transfer_positions",
+          [](Exchange& ex, InstrumentId inst, AccountId counterparty,
+             const py::array_t<AccountId, py::array::c_style>& accounts,
+             const py::array_t<Qty, py::array::c_style>& qty,
+             const py::array_t<Price, py::array::c_style>& price, Timestamp ts) {
+            if (accounts.ndim() != 1 || qty.ndim() != 1 || price.ndim() != 1 ||
+                accounts.size() != qty.size() || accounts.size() != price.size())
+              fail(ErrorKind::InvalidOrder, "accounts, qty and price must be 1-d arrays of one length");
+            const auto n = static_cast<std::size_t>(accounts.size());
+            py::gil_scoped_release unlocked;
+            ex.transfer_positions(inst, counterparty, accounts.data(), qty.data(), price.data(), n, ts);
+          },
+          py::arg("instrument"), py::arg("counterparty"), py::arg("accounts"), py::arg("qty"),
+          py::arg("price"), py::arg("ts"))
       .def(
           "trading_state",
           [](const Exchange& ex, InstrumentId i) { return static_cast<int>(ex.trading_state(i)); },

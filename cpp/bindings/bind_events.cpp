@@ -38,7 +38,8 @@ void bind_events(py::module_& m) {
       {"ADL_FILL", EventType::AdlFill}, {"FUNDING", EventType::Funding},
       {"INSURANCE_FUND", EventType::InsuranceFund}, {"BAD_DEBT", EventType::BadDebt},
       {"DEPOSIT", EventType::Deposit}, {"WITHDRAWAL", EventType::Withdrawal},
-      {"MARK", EventType::Mark}, {"STATE", EventType::State}});
+      {"MARK", EventType::Mark}, {"STATE", EventType::State},
+       {"TRANSFER", EventType::Transfer}});
   m.attr("REASON_CODES") = codes<Reason>({
       {"NONE", Reason::None}, {"USER_CANCEL", Reason::UserCancel},
       {"SELF_TRADE", Reason::SelfTrade}, {"REDUCE_ONLY", Reason::ReduceOnly},

@@ -27,16 +27,7 @@ const T* column(const carray<T>& a, std::size_t n, const char* name) {
   return a.data();
 }
 
-py::array take_events(Exchange& ex) {
-  auto events = std::make_unique<std::vector<Event>>(ex.log().take());
-  const auto n = static_cast<py::ssize_t>(events->size());
-  const Event* data = events->data();
-  py::capsule owner(events.get(), [](void* p) {
-    std::unique_ptr<std::vector<Event>>(static_cast<std::vector<Event>*>(p));
-  });
-  events.release();  // now owned by the capsule
-  return py::array_t<Event>({n}, {static_cast<py::ssize_t>(sizeof(Event))}, data, owner);
-}
+py::array take_events(Exchange& ex) { return event_array(ex.log().take()); }
 
 py::object price_or_none(const OrderBook& b, Side s) {
   if (b.empty(s)) return py::none();
@@ -70,6 +61,17 @@ py::tuple depth(const Exchange& ex, InstrumentId inst, std::size_t n) {
 }
 
 }  // namespace
+
+py::array event_array(std::vector<Event>&& v) {
+  auto events = std::make_unique<std::vector<Event>>(std::move(v));
+  const auto n = static_cast<py::ssize_t>(events->size());
+  const Event* data = events->data();
+  py::capsule owner(events.get(), [](void* p) {
+    std::unique_ptr<std::vector<Event>>(static_cast<std::vector<Event>*>(p));
+  });
+  events.release();  // now owned by the capsule
+  return py::array_t<Event>({n}, {static_cast<py::ssize_t>(sizeof(Event))}, data, owner);
+}
 
 void bind_exchange(py::module_& m) {
   py::class_<Exchange>(m, "Engine", "The C++ exchange (ticks, lots, ns; see liqsim.Exchange).")

@@ -7,4 +7,5 @@ PYBIND11_MODULE(_core, m) {
   liqsim::py_bindings::bind_specs(m);
   liqsim::py_bindings::bind_exchange(m);
   liqsim::py_bindings::bind_clearing(m);
+  liqsim::py_bindings::bind_market(m);
 }

@@ -43,6 +43,31 @@ Exchange::Exchange(RiskSpec risk) : risk_(risk) {
   if (risk.unwind_interval_ns < 0) fail(ErrorKind::InvalidConfig, "unwind_interval must be >= 0");
 }
 
+namespace {
+
+void validate_control(const ControlSpec& c) {
+  if (static_cast<std::uint8_t>(c.halt_mark) > 2)
+    fail(ErrorKind::InvalidConfig, "halt mark mode code must be 0..2");
+  if (c.liq_throttle_global < 0 || c.liq_throttle_account < 0)
+    fail(ErrorKind::InvalidConfig, "liq_throttle caps must be >= 0");
+  if (c.liq_throttle_window_ns <= 0)
+    fail(ErrorKind::InvalidConfig, "liq_throttle window must be > 0, got " + str(c.liq_throttle_window_ns));
+  if (c.auction_random_end_ns < 0)
+    fail(ErrorKind::InvalidConfig, "auction random end must be >= 0");
+  liqsim::validate(c.breakers);
+}
+
+// Only instruments with a policy on pay for the checks.
+std::optional<Breakers> make_breakers(const BreakerSpec& b) {
+  std::optional<Breakers> breakers;
+  if (b.price_band.enabled || b.luld.enabled || b.dcb.enabled || b.velocity.enabled ||
+      b.market_wide.enabled)
+    breakers.emplace(b);
+  return breakers;
+}
+
+}  // namespace
+
 InstrumentId Exchange::add_instrument(const InstrumentSpec& spec) {
   if (spec.market_band_ppm <= 0 || spec.market_band_ppm >= kPpm)
     fail(ErrorKind::InvalidConfig,
@@ -64,21 +89,8 @@ InstrumentId Exchange::add_instrument(const InstrumentSpec& spec) {
     fail(ErrorKind::InvalidConfig, "mark_source code must be 0..4");
   if (spec.funding_interval_ns <= 0)
     fail(ErrorKind::InvalidConfig, "funding_interval must be > 0, got " + str(spec.funding_interval_ns));
-  const ControlSpec& c = spec.control;
-  if (static_cast<std::uint8_t>(c.halt_mark) > 2)
-    fail(ErrorKind::InvalidConfig, "halt mark mode code must be 0..2");
-  if (c.liq_throttle_global < 0 || c.liq_throttle_account < 0)
-    fail(ErrorKind::InvalidConfig, "liq_throttle caps must be >= 0");
-  if (c.liq_throttle_window_ns <= 0)
-    fail(ErrorKind::InvalidConfig, "liq_throttle window must be > 0, got " + str(c.liq_throttle_window_ns));
-  if (c.auction_random_end_ns < 0)
-    fail(ErrorKind::InvalidConfig, "auction random end must be >= 0");
-  liqsim::validate(c.breakers);
-  const BreakerSpec& b = c.breakers;
-  std::optional<Breakers> breakers;  // only instruments with a policy on pay for the checks
-  if (b.price_band.enabled || b.luld.enabled || b.dcb.enabled || b.velocity.enabled ||
-      b.market_wide.enabled)
-    breakers.emplace(b);
+  validate_control(spec.control);
+  std::optional<Breakers> breakers = make_breakers(spec.control.breakers);
   std::optional<MarginTiers> tiers;
   if (!spec.tiers.empty()) tiers = MarginTiers::from_brackets(spec.tiers, spec.im_multiplier_ppm);
   std::optional<MarkPrice> pricer;
@@ -395,6 +407,22 @@ bool Exchange::order_info(OrderId id, OrderInfo& out) const {
   const RestingOrder& o = instruments_[static_cast<std::size_t>(inst)].book.order(handle_index(h));
   out = OrderInfo{o.id, inst, o.account, o.side, o.kind, o.price, o.leaves, o.reduce_only};
   return true;
+}
+
+void Exchange::set_control(InstrumentId inst, const ControlSpec& control, Timestamp ts) {
+  check_instrument(inst);
+  check_ts(ts);
+  validate_control(control);
+  Instrument& ins = instruments_[static_cast<std::size_t>(inst)];
+  if (halted(ins))
+    fail(ErrorKind::InvalidConfig, "cannot change the controls of a halted instrument");
+  now_ = ts;
+  ins.spec.control = control;
+  ins.breakers = make_breakers(control.breakers);
+  ins.throttle_window = -1;
+  ins.throttle_used = 0;
+  ins.throttle_accounts.clear();
+  finish_command();
 }
 
 }  // namespace liqsim

@@ -69,6 +69,43 @@ void Exchange::deposit(AccountId a, Cash amount, Timestamp ts) {
   mark_dirty(a);
 }
 
+void Exchange::transfer_positions(InstrumentId inst, AccountId counterparty, const AccountId* accounts,
+                              const Qty* qty, const Price* price, std::size_t n, Timestamp ts) {
+  check_instrument(inst);
+  check_account(counterparty);
+  check_ts(ts);
+  for (std::size_t i = 0; i < n; ++i) {
+    try {
+      check_account(accounts[i]);
+      if (accounts[i] == counterparty)
+        fail(ErrorKind::InvalidOrder, "an account cannot take a position from itself");
+      if (qty[i] == 0 || qty[i] > kMaxQty || qty[i] < -kMaxQty)
+        fail(ErrorKind::InvalidOrder, "qty must be non-zero and within +-1e15 lots, got " + str(qty[i]));
+      check_price("price", price[i]);
+      const int128 notional = static_cast<int128>(price[i]) * (qty[i] > 0 ? qty[i] : -qty[i]) *
+                              instruments_[static_cast<std::size_t>(inst)].spec.cash_per_tick_lot;
+      if (notional > static_cast<int128>(1'000'000'000'000'000'000))
+        fail(ErrorKind::InvalidOrder, "position notional exceeds 1e18 cash units");
+    } catch (Error& e) {
+      e.set_row(static_cast<std::int64_t>(i));
+      throw;
+    }
+  }
+  now_ = ts;
+  for (std::size_t i = 0; i < n; ++i) {
+    const AccountId a = accounts[i];
+    const Qty q = qty[i];
+    if (q > 0) settle(inst, a, counterparty, price[i], q, a, false, false);
+    else settle(inst, counterparty, a, price[i], -q, a, false, false);
+    Event& e = log_.emit(EventType::Transfer, now_, inst);
+    e.account = a;
+    e.other_account = counterparty;
+    e.qty = q;
+    e.price = price[i];
+  }
+  finish_command();
+}
+
 void Exchange::deposit_batch(const AccountId* accounts, const Cash* amounts, std::size_t n,
                              Timestamp ts) {
   for (std::size_t i = 0; i < n; ++i) {

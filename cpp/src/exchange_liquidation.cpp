@@ -187,8 +187,10 @@ Cash Exchange::close_through_book(AccountId a, InstrumentId inst, Qty qty, Price
   Taker t{id, a, side, Kind::Ioc, limit, qty, true};
   const Cash cash_before = cash_of(a, inst);
   fee_exempt_taker_ = true;
+  const std::size_t first_event = log_.size();
   take_and_rest(ins, inst, t, now_);
   fee_exempt_taker_ = false;
+  log_.tag_fills(first_event, id, Reason::Liquidation);  // forced-close fills are told apart
   const Cash moved = cash_of(a, inst) - cash_before;
   return moved < 0 ? -moved : moved;
 }
@@ -262,8 +264,10 @@ void Exchange::auto_deleverage(AccountId a, InstrumentId inst, Qty qty, Price ba
     for (const AdlFill& f : adl_allocate(AdlRule::ProRata, std::move(backstops), qty - covered, 0))
       fills.push_back(f);
   for (const AdlFill& f : fills) {
+    const Cash realized_before = ins.pos.realized[f.account];
     transfer_position(a, f.account, inst, p > 0 ? f.qty : -f.qty, price);
     Event& e = log_.emit(EventType::AdlFill, now_, inst);
+    e.cash = ins.pos.realized[f.account] - realized_before;  // counterparty's profit closed
     e.account = a;
     e.other_account = f.account;
     e.price = price;

@@ -57,6 +57,7 @@ class EventType(IntEnum):
     WITHDRAWAL = 16
     MARK = 17
     STATE = 18
+    TRANSFER = 19
 
 
 class Reason(IntEnum):

@@ -93,6 +93,17 @@ class Exchange:
         self._engine = _core.Engine(risk.to_spec(self._cash_unit) if risk else _core.RiskSpec())
         self._instruments: list[Instrument] = []
 
+    @classmethod
+    def _attach(cls, engine: Any, like: "Exchange") -> "Exchange":
+        """An Exchange over an existing engine (a simulation's), with `like`'s instruments."""
+        out = cls.__new__(cls)
+        out._cash_unit_fixed = True
+        out._cash_unit = like._cash_unit
+        out._risk = like._risk
+        out._engine = engine
+        out._instruments = list(like._instruments)
+        return out
+
     @property
     def cash_unit(self) -> float:
         """USD value of one integer cash unit."""

@@ -21,7 +21,8 @@ enum class EventType : std::uint8_t {
                      // other_leaves = maintenance margin, code = liquidation mode
   Takeover = 10,     // account -> other_account (insurance fund / vault), price, qty
   AdlFill = 11,      // bankrupt account, other_account = counterparty, price, qty, side = the
-                     // bankrupt account's closing side
+                     // bankrupt account's closing side, cash = the counterparty's realized
+                     // profit on the closed lots
   Funding = 12,      // account, qty = position, price = mark, cash = paid (>0) or received (<0)
   InsuranceFund = 13,// cash = change, leaves = new insurance fund equity, code = cause
   BadDebt = 14,      // account, cash = loss not covered by the account
@@ -31,6 +32,8 @@ enum class EventType : std::uint8_t {
   State = 18,        // trading state change: side = new state (0 continuous, 1 halted,
                      // 2 closed), code = halt reason (0 on reopen), price = trigger price or
                      // auction price, qty = auction volume, leaves = halt end (-1: rest of run)
+  Transfer = 19,     // opening position handed over outside the book (scenario set-up):
+                     // account receives qty (signed) from other_account at price, no fees
 };
 
 enum class Reason : std::uint16_t {
@@ -93,6 +96,12 @@ class EventLog {
   }
 
   std::size_t size() const { return buf_.size(); }
+  // Sets `code` on the FILL events of taker order `id` recorded at index >= first.
+  void tag_fills(std::size_t first, OrderId id, Reason code) {
+    for (std::size_t i = first; i < buf_.size(); ++i)
+      if (buf_[i].type == static_cast<std::uint8_t>(EventType::Fill) && buf_[i].order_id == id)
+        buf_[i].code = static_cast<std::uint16_t>(code);
+  }
   // Grow once up front for a batch instead of doubling (and copying) as it runs.
   void reserve_for(std::size_t extra) {
     if (buf_.capacity() - buf_.size() < extra) buf_.reserve(buf_.size() + extra);

@@ -175,6 +175,16 @@ class Exchange : private FillSink {
   // Pays funding at `rate_ppm` of each position's notional at mark (longs pay if positive).
   void apply_funding(InstrumentId inst, std::int64_t rate_ppm, Timestamp ts);
 
+  // Positions handed over outside the book (scenario set-up, makers laying off inventory on
+  // other venues): account i receives qty[i] lots (signed) from `counterparty` at price[i], no
+  // fees, no margin check. Every row is validated before any is applied; TRANSFER events record
+  // them.
+  void transfer_positions(InstrumentId inst, AccountId counterparty, const AccountId* accounts,
+                      const Qty* qty, const Price* price, std::size_t n, Timestamp ts);
+  // Replaces an instrument's breakers and liquidation controls from `ts` on (policy forks);
+  // breaker reference windows start empty. Not while the instrument is halted.
+  void set_control(InstrumentId inst, const ControlSpec& control, Timestamp ts);
+
   // Time and trading state: advance runs due timers (halt ends, reopening auctions) and the
   // risk stage without any other command.
   void advance(Timestamp ts);

@@ -19,6 +19,21 @@ class IdMap {
  public:
   static constexpr std::uint64_t kMissing = ~std::uint64_t{0};
 
+  IdMap(IdMap&&) noexcept = default;
+  IdMap& operator=(IdMap&&) noexcept = default;
+  // Deep copies (engine snapshots copy the whole exchange).
+  IdMap(const IdMap& o) : table_(o.table_), mask_(o.mask_), hashed_(o.hashed_), size_(o.size_) {
+    pages_.reserve(o.pages_.size());
+    for (const auto& pg : o.pages_) pages_.push_back(pg ? std::make_unique<Page>(*pg) : nullptr);
+  }
+  IdMap& operator=(const IdMap& o) {
+    if (this != &o) {
+      IdMap copy(o);
+      *this = std::move(copy);
+    }
+    return *this;
+  }
+
   IdMap() { rehash(1024); }
 
   // Handle stored for `id`, or kMissing if the id was never inserted.

@@ -11,6 +11,7 @@ struct PositionBook {
   AccountArray<Qty> qty;        // signed lots
   AccountArray<Cash> basis;     // signed cost of the open lots (price x lots x cash/tick-lot)
   AccountArray<Cash> realized;  // realized PnL of closed lots, before fees and funding
+  Qty open_interest = 0;        // sum of long positions (= sum of shorts), lots
 
   void resize(std::size_t traders) {
     qty.resize(traders);
@@ -23,6 +24,7 @@ struct PositionBook {
   void apply(AccountId a, Qty delta, Cash price_cash) {
     Qty& p = qty[a];
     Cash& b = basis[a];
+    open_interest += (p + delta > 0 ? p + delta : 0) - (p > 0 ? p : 0);
     if (p == 0 || (p > 0) == (delta > 0)) {
       b += delta * price_cash;
       p += delta;

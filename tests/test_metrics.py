@@ -327,3 +327,10 @@ def test_bad_inputs_raise_invalid_config_error():
         dataclasses.replace(CTX, shock_start=math.nan)
     with pytest.raises(dataclasses.FrozenInstanceError):
         CTX.perp = 1  # type: ignore[misc]
+
+
+def test_bad_debt_excludes_deficits_the_fund_paid():
+    # 50 USD covered by the insurance fund (other_account -1), 30 USD left for ADL.
+    ev = make_events(dict(type=14, code=0, account=7, other_account=-1, cash=50_000_000),
+                     dict(type=14, code=0, account=8, other_account=0, cash=30_000_000))
+    assert M.bad_debt(ev, CTX) == pytest.approx(30.0)

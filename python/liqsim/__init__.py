@@ -1,7 +1,8 @@
 """liqsim: an exchange clearing-engine emulator for liquidation-cascade experiments.
 
-The engine (matching, and in later layers clearing, liquidation, ADL and circuit breakers) is
-C++ in `liqsim._core`; this package is its Python API. Start with `Exchange`.
+The engine (matching, clearing, liquidation, ADL, circuit breakers and the market model) is
+C++ in `liqsim._core`; this package is its Python API. Start with `liqsim.run` / `liqsim.compare`
+(experiments), `liqsim.Simulation` (one scenario run) or `liqsim.Exchange` (a bare exchange).
 """
 
 from ._core import (
@@ -21,6 +22,10 @@ from .config import BINANCE_BTCUSDT_TIERS, RiskConfig
 from .events import events_frame
 from .exchange import BBO, AccountState, Exchange
 from .instrument import Instrument
+from . import scenarios
+from .agents import MarketView, PythonAgent
+from .scenarios import Scenario
+from .simulation import Simulation
 
 __version__ = "0.1.0"
 
@@ -57,4 +62,9 @@ __all__ = [
     "UnknownInstrumentError",
     "UnknownOrderError",
     "events_frame",
+    "MarketView",
+    "PythonAgent",
+    "Scenario",
+    "Simulation",
+    "scenarios",
 ]

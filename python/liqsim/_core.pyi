@@ -194,6 +194,9 @@ class Engine:
     def insurance_fund(self) -> int: ...
     def advance(self, ts: int) -> None: ...
     def halt(self, instrument: int, duration_ns: int, ts: int) -> None: ...
+    def set_control(self, instrument: int, control: ControlSpec, ts: int) -> None: ...
+    def transfer_positions(self, instrument: int, counterparty: int, accounts: npt.NDArray[np.int32],
+                           qty: npt.NDArray[np.int64], price: npt.NDArray[np.int64], ts: int) -> None: ...
     def trading_state(self, instrument: int) -> int: ...
     def halt_until(self, instrument: int) -> int: ...
     def breaker_state(self, instrument: int) -> dict[str, int]: ...
@@ -202,3 +205,176 @@ class Engine:
     def adl_lights(self, instrument: int, side: int) -> dict[int, int]: ...
     def tier_table(self, instrument: int) -> list[tuple[int, int, int]]: ...
     def maintenance_for(self, instrument: int, notional: int) -> int: ...
+
+# -- market model (cpp/include/liqsim/market) -------------------------------------------------
+class Units:
+    tick_size: float
+    lot_size: float
+    cash_unit: float
+    def __init__(self) -> None: ...
+
+class TraderSpec:
+    count: int
+    long_share: float
+    leverage_median: float
+    leverage_sigma: float
+    leverage_max: float
+    collateral_median: float
+    collateral_sigma: float
+    collateral_max: float
+    entry_mu: float
+    entry_sigma: float
+    min_distance: float
+    stop_share: float
+    stop_distance: float
+    def __init__(self) -> None: ...
+
+class BreakoutSpec:
+    count: int
+    leverage_median: float
+    leverage_sigma: float
+    collateral_median: float
+    collateral_sigma: float
+    distance_min: float
+    distance_max: float
+    def __init__(self) -> None: ...
+
+class MakerSpec:
+    count: int
+    capital: float
+    levels: int
+    half_spread_bps: float
+    level_spacing_bps: float
+    depth_1pct: float
+    refresh_s: float
+    inventory_limit: float
+    skew_bps: float
+    stress_vol: float
+    stress_vol_dispersion: float
+    stress_drawdown: float
+    adl_stress_s: float
+    floor: float
+    rebuild_s: float
+    widen: float
+    hedge_share: float
+    def __init__(self) -> None: ...
+
+class ArbSpec:
+    count: int
+    capital: float
+    leverage: float
+    threshold_bps: float
+    clip: float
+    interval_s: float
+    def __init__(self) -> None: ...
+
+class NoiseSpec:
+    rate: float
+    size_median: float
+    size_sigma: float
+    buy_share: float
+    accounts: int
+    def __init__(self) -> None: ...
+
+class MetaOrderSpec:
+    instrument: int
+    notional: float
+    start_s: float
+    duration_s: float
+    child_interval_s: float
+    def __init__(self) -> None: ...
+
+class IndexShockSpec:
+    start_s: float
+    size: float
+    duration_s: float
+    def __init__(self) -> None: ...
+
+class ExternalSpec:
+    sigma: float
+    kappa: float
+    impact: float
+    reversion: float
+    weight_spot: float
+    weight_external: float
+    update_s: float
+    def __init__(self) -> None: ...
+
+class MarketSpec:
+    perp: int
+    spot: int
+    perp_units: Units
+    spot_units: Units
+    price0: float
+    duration_s: float
+    sample_s: float
+    tick_s: float
+    insurance_fund: float
+    funding: bool
+    basis_accounts: int
+    traders: TraderSpec
+    breakout: BreakoutSpec
+    perp_makers: MakerSpec
+    spot_makers: MakerSpec
+    arbitrageurs: ArbSpec
+    perp_noise: NoiseSpec
+    spot_noise: NoiseSpec
+    meta_orders: list[MetaOrderSpec]
+    index_shocks: list[IndexShockSpec]
+    external: ExternalSpec
+    event_mask: int
+    def __init__(self) -> None: ...
+
+def validate_market(spec: MarketSpec) -> None: ...
+
+class Simulation:
+    def __init__(self, engine: Engine, spec: MarketSpec, seed: int) -> None: ...
+    def run_until(self, t: int) -> None: ...
+    @property
+    def now(self) -> int: ...
+    @property
+    def end(self) -> int: ...
+    @property
+    def done(self) -> bool: ...
+    @property
+    def seed(self) -> int: ...
+    @property
+    def engine(self) -> Engine: ...
+    def take_events(self) -> npt.NDArray[np.void]: ...
+    def series(self) -> dict[str, npt.NDArray[np.float64]]: ...
+    def copy(self) -> Simulation: ...
+    def __copy__(self) -> Simulation: ...
+    def __deepcopy__(self, memo: dict[Any, Any]) -> Simulation: ...
+    @property
+    def first_trader(self) -> int: ...
+    @property
+    def trader_count(self) -> int: ...
+    @property
+    def maker_accounts(self) -> npt.NDArray[np.int32]: ...
+    @property
+    def arbitrageur_accounts(self) -> npt.NDArray[np.int32]: ...
+    @property
+    def breakout_accounts(self) -> npt.NDArray[np.int32]: ...
+    @property
+    def basis_accounts(self) -> npt.NDArray[np.int32]: ...
+    @property
+    def noise_accounts(self) -> npt.NDArray[np.int32]: ...
+    @property
+    def meta_accounts(self) -> npt.NDArray[np.int32]: ...
+    @property
+    def trader_leverage(self) -> npt.NDArray[np.float64]: ...
+    @property
+    def trader_collateral(self) -> npt.NDArray[np.float64]: ...
+    @property
+    def trader_entry(self) -> npt.NDArray[np.float64]: ...
+    @property
+    def trader_qty(self) -> npt.NDArray[np.int64]: ...
+    def trader_liquidation_prices(self) -> npt.NDArray[np.float64]: ...
+    @property
+    def exogenous_notional(self) -> float: ...
+    @property
+    def external_price(self) -> float: ...
+    @property
+    def tasks_run(self) -> int: ...
+    @property
+    def events_emitted(self) -> int: ...

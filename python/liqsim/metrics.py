@@ -341,12 +341,14 @@ def adl_counterparties(events: EventsLike, ctx: RunContext) -> float:
 
 
 def bad_debt(events: EventsLike, ctx: RunContext) -> float:
-    """USD deficit of bankrupt accounts: sum of ``cash * cash_unit`` over BAD_DEBT events with
-    ``code == 0`` (a bankrupt account's own deficit). BAD_DEBT events with code SOCIALIZED are
-    the shares of that loss charged to other accounts and are excluded (they would count it
-    twice)."""
+    """USD loss left after the insurance fund: sum of ``cash * cash_unit`` over BAD_DEBT events
+    with ``code == 0`` (a bankrupt account's own deficit, covered by ADL or socialization)
+    whose ``other_account`` is not the insurance fund (-1: a deficit the fund paid). BAD_DEBT
+    events with code SOCIALIZED are the shares of that loss charged to other accounts and are
+    excluded (they would count it twice)."""
     typ = _ev(events, "type")
-    sel = (typ == _BAD_DEBT) & (_ev(events, "code") == _DEFICIT_CODE)
+    sel = ((typ == _BAD_DEBT) & (_ev(events, "code") == _DEFICIT_CODE)
+           & (_ev(events, "other_account") != -1))
     return float(_ev(events, "cash")[sel].astype(np.float64).sum() * ctx.cash_unit)
 
 

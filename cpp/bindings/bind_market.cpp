@@ -49,7 +49,7 @@ void bind_market(py::module_& m) {
       .def(py::init<>()) RW(TraderSpec, count) RW(TraderSpec, long_share) RW(TraderSpec, leverage_median)
       RW(TraderSpec, leverage_sigma) RW(TraderSpec, leverage_max) RW(TraderSpec, collateral_median)
       RW(TraderSpec, collateral_sigma) RW(TraderSpec, collateral_max) RW(TraderSpec, entry_mu)
-      RW(TraderSpec, entry_sigma) RW(TraderSpec, min_distance) RW(TraderSpec, stop_share) RW(TraderSpec, stop_distance);
+      RW(TraderSpec, entry_sigma) RW(TraderSpec, min_distance) RW(TraderSpec, short_min_distance) RW(TraderSpec, stop_share) RW(TraderSpec, stop_distance);
   py::class_<BreakoutSpec>(m, "BreakoutSpec")
       .def(py::init<>()) RW(BreakoutSpec, count) RW(BreakoutSpec, leverage_median)
       RW(BreakoutSpec, leverage_sigma) RW(BreakoutSpec, collateral_median)

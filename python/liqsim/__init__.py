@@ -26,6 +26,8 @@ from . import scenarios
 from .agents import MarketView, PythonAgent
 from .scenarios import Scenario
 from .simulation import Simulation
+from .harness import Comparison, RunResult, compare, fork, run
+from .policies import Policy, get_policy
 
 __version__ = "0.1.0"
 
@@ -67,4 +69,11 @@ __all__ = [
     "Scenario",
     "Simulation",
     "scenarios",
+    "Comparison",
+    "Policy",
+    "RunResult",
+    "compare",
+    "fork",
+    "get_policy",
+    "run",
 ]

@@ -225,6 +225,7 @@ class TraderSpec:
     entry_mu: float
     entry_sigma: float
     min_distance: float
+    short_min_distance: float
     stop_share: float
     stop_distance: float
     def __init__(self) -> None: ...

@@ -89,6 +89,8 @@ void validate(const MarketSpec& s) {
   check(std::isfinite(t.entry_mu) && std::fabs(t.entry_mu) < 2, "traders.entry_mu", "in (-2, 2)", t.entry_mu);
   non_negative("traders.entry_sigma", t.entry_sigma);
   check(t.min_distance >= 0 && t.min_distance < 0.5, "traders.min_distance", "in [0, 0.5)", t.min_distance);
+  check(t.short_min_distance == -1 || (t.short_min_distance >= 0 && t.short_min_distance < 0.5),
+        "traders.short_min_distance", "-1 or in [0, 0.5)", t.short_min_distance);
   share("traders.stop_share", t.stop_share);
   check(t.stop_distance > 0 && t.stop_distance < 1, "traders.stop_distance", "in (0, 1)", t.stop_distance);
 

@@ -202,7 +202,8 @@ void Simulation::setup_traders() {
     Qty q = std::max<Qty>(1, lots(perp, collateral * lev, usd(perp, entry_ticks)));
     // Healthy a little beyond P0: positions closer than min_distance to liquidation would
     // have been liquidated by the noise of the prior weeks.
-    const double p_check = p0 * (1.0 - side * ts.min_distance);
+    const double dist = side < 0 && ts.short_min_distance >= 0 ? ts.short_min_distance : ts.min_distance;
+    const double p_check = p0 * (1.0 - side * dist);
     const auto healthy = [&](Price e) {
       const double upnl = side * static_cast<double>(q) * u.lot_size * (p_check - usd(perp, e));
       const double mm = tiers ? usd_cash(tiers->maintenance(cash(static_cast<double>(q) * u.lot_size * p_check))) : 0.0;

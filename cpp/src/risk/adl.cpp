@@ -213,13 +213,23 @@ std::vector<AdlFill> allocate_ranked(AdlRule rule, const std::vector<AdlCandidat
   std::vector<Keyed> ks;
   ks.reserve(cs.size());
   for (const AdlCandidate& c : cs) ks.push_back(keyed(rule, c));
-  std::sort(ks.begin(), ks.end(), [rule](const Keyed& a, const Keyed& b) {
+  const auto ahead = [rule](const Keyed& a, const Keyed& b) {
     const int r = queue_cmp(rule, a, b);
-    return r != 0 ? r < 0 : a.c.account < b.c.account;
-  });
+    return r != 0 ? r < 0 : a.c.account < b.c.account;  // a total order: ties by account
+  };
+  // Usually the head of the queue covers the shortfall: rank only as deep as needed
+  // (same result as a full sort, since the order is total).
+  std::size_t k = std::min<std::size_t>(64, ks.size());
+  for (;;) {
+    std::partial_sort(ks.begin(), ks.begin() + static_cast<std::ptrdiff_t>(k), ks.end(), ahead);
+    Qty covered = 0;
+    for (std::size_t i = 0; i < k && covered < needed; ++i) covered += ks[i].c.qty;
+    if (covered >= needed || k == ks.size()) break;
+    k = std::min(ks.size(), k * 8);
+  }
   std::vector<AdlCandidate> order;
-  order.reserve(ks.size());
-  for (const Keyed& k : ks) order.push_back(k.c);
+  order.reserve(k);
+  for (std::size_t i = 0; i < k; ++i) order.push_back(ks[i].c);
   return take_in_order(order, 0, needed);
 }
 

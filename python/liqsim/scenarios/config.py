@@ -26,7 +26,8 @@ class Traders:
     [1, leverage_max] and to the margin tier of the position; collateral is lognormal (heavy
     tailed); entry price is P0 x exp(entry_mu + entry_sigma x N(0,1)), i.e. spread over the
     prior weeks; nobody starts within `min_distance` of its liquidation price (the prior
-    weeks' noise would have liquidated them). A share `stop_share` keeps a stop-loss at about `stop_distance` beyond
+    weeks' noise would have liquidated them; `short_min_distance` >= 0 sets it apart for
+    shorts). A share `stop_share` keeps a stop-loss at about `stop_distance` beyond
     min(entry, P0) (market order when the last trade crosses it).
     """
 
@@ -41,6 +42,7 @@ class Traders:
     entry_mu: float = 0.0
     entry_sigma: float = 0.03
     min_distance: float = 0.01
+    short_min_distance: float = -1.0
     stop_share: float = 0.0
     stop_distance: float = 0.03
 

@@ -29,6 +29,7 @@ struct TraderSpec {
   double entry_mu = 0.0;      // log(entry / P0): entries spread over the prior weeks
   double entry_sigma = 0.03;
   double min_distance = 0.01;  // no trader starts closer than this to its liquidation price
+  double short_min_distance = -1;  // the same for shorts (-1: min_distance)
   double stop_share = 0.0;    // share of traders with a stop-loss
   double stop_distance = 0.03;  // median stop distance from min(entry, P0), lognormal(0.5)
 };

@@ -1,0 +1,60 @@
+"""Calibration targets of the presets (DESIGN section 6), breakers off, on three seeds each.
+
+The median of the three seeds must fall inside each target's range. Targets the model does
+not meet yet are marked xfail with the reason (figures over 20 seeds: docs/calibration.md).
+"""
+
+from __future__ import annotations
+
+import statistics
+
+import pytest
+
+from liqsim import scenarios
+from liqsim.metrics import RunContext, compute_metrics
+from liqsim.simulation import Simulation
+
+SEEDS = (0, 1, 2)
+_cache: dict[str, list[dict[str, float]]] = {}
+
+# (preset, metric): why it is not met yet.
+NOT_YET = {
+    ("nov21-2025", "long_liquidation_share"): "bimodal across seeds: short liquidations need a rebound",
+    ("nov3-2025", "long_liquidation_share"): "bimodal across seeds: short liquidations need a rebound",
+    ("nov3-2025", "max_drawdown"): "near-critical cascade: 55% of seeds in range",
+    ("oct10-2025", "long_liquidation_share"): "breakout shorts are ADL'd before a rebound liquidates them",
+    ("jan2026-etf", "amplification"): "median 0.83, half the seeds below 0.8",
+}
+
+
+def metrics_of(name: str) -> list[dict[str, float]]:
+    if name not in _cache:
+        sc = scenarios.get(name)
+        out = []
+        for seed in SEEDS:
+            sim = Simulation(sc, seed=seed).run()
+            assert sim.exchange.ledger_total() == 0  # conservation at the end of every preset
+            for inst in (0, 1):
+                qty, _, _ = sim.exchange._engine.position_table(inst)
+                assert int(qty.sum()) == 0
+            ctx = RunContext(cash_unit=sim.exchange.cash_unit, perp=0,
+                             cash_per_tick_lot=sim.exchange.instrument(0).cash_per_tick_lot,
+                             shock_start=sc.shock_start_s, exogenous_notional=sim.exogenous_notional,
+                             duration=sc.duration_s)
+            out.append(compute_metrics(sim.events(), sim.timeseries(), ctx))
+        _cache[name] = out
+    return _cache[name]
+
+
+CASES = [pytest.param(name, t.metric, t.lo, t.hi, id=f"{name}-{t.metric}",
+                      marks=[pytest.mark.xfail(reason=NOT_YET[(name, t.metric)], strict=False)]
+                      if (name, t.metric) in NOT_YET else [])
+         for name in scenarios.names() if name != "smoke"
+         for t in scenarios.get(name).targets]
+
+
+@pytest.mark.parametrize("name, metric, lo, hi", CASES)
+def test_calibration_target(name: str, metric: str, lo: float, hi: float) -> None:
+    values = [m[metric] for m in metrics_of(name)]
+    median = statistics.median(values)
+    assert lo <= median <= hi, f"{name} {metric}: median {median:.4g} of {values} outside [{lo}, {hi}]"

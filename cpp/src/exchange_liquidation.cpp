@@ -240,7 +240,7 @@ void Exchange::auto_deleverage(AccountId a, InstrumentId inst, Qty qty, Price ba
   Instrument& ins = instruments_[static_cast<std::size_t>(inst)];
   const Qty p = ins.pos.qty[a];
   const Side holders = p > 0 ? Side::Sell : Side::Buy;
-  std::vector<AdlCandidate> cands = adl_candidates(inst, holders);
+  std::vector<AdlCandidate> cands = cached_adl_candidates(inst, holders);
   cands.erase(std::remove_if(cands.begin(), cands.end(), [&](const AdlCandidate& c) { return c.account == a; }),
               cands.end());
   const Cash deficit = std::max<Cash>(0, -scope_risk(a, scope_of(a, inst)).equity);
@@ -281,6 +281,7 @@ void Exchange::auto_deleverage(AccountId a, InstrumentId inst, Qty qty, Price ba
     e.cash = deficit;
   }
   if (risk_.adl_at_mark) settle_bad_debt(a, inst, fills);
+  refresh_adl_cache(inst, fills);
 }
 
 // After ADL at the mark the bankrupt account still owes its deficit: the insurance fund pays

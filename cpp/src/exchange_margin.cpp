@@ -189,6 +189,7 @@ bool Exchange::passes_initial_margin(const NewOrder& o, Price limit) const {
 }
 
 void Exchange::mark_dirty(AccountId a) {
+  ++version_;
   if (!risk_.enabled || is_system(a) || dirty_[a]) return;
   dirty_[a] = 1;
   dirty_list_.push_back(a);
@@ -226,6 +227,15 @@ void Exchange::refresh_triggers() {
   dirty_list_.clear();
 }
 
+AdlCandidate Exchange::adl_candidate(const Instrument& ins, AccountId a, Price v) const {
+  const InstrumentId inst = static_cast<InstrumentId>(&ins - instruments_.data());
+  const Qty p = ins.pos.qty[a];
+  const AccountRisk r = scope_risk(a, scope_of(a, inst));
+  const Cash value = clamp_cash(int128{p} * v * ins.spec.cash_per_tick_lot);
+  return AdlCandidate{a, absval(p), value - ins.pos.basis[a], std::max<Cash>(absval(ins.pos.basis[a]), 1),
+                      r.equity, r.maintenance, absval(value)};
+}
+
 std::vector<AdlCandidate> Exchange::adl_candidates(InstrumentId inst, Side side) const {
   check_instrument(inst);
   const Instrument& ins = instruments_[static_cast<std::size_t>(inst)];
@@ -234,13 +244,38 @@ std::vector<AdlCandidate> Exchange::adl_candidates(InstrumentId inst, Side side)
   for (AccountId a = -kSystemAccountCount; a < static_cast<AccountId>(num_accounts_); ++a) {
     const Qty p = ins.pos.qty[a];
     if (p == 0 || (p > 0) != (side == Side::Buy) || a == kExternal || a == kFeePool) continue;
-    const AccountRisk r = scope_risk(a, scope_of(a, inst));
-    const Cash value = clamp_cash(int128{p} * v * ins.spec.cash_per_tick_lot);
-    out.push_back(AdlCandidate{a, absval(p), value - ins.pos.basis[a],
-                               std::max<Cash>(absval(ins.pos.basis[a]), 1), r.equity,
-                               r.maintenance, absval(value)});
+    out.push_back(adl_candidate(ins, a, v));
   }
   return out;
+}
+
+const std::vector<AdlCandidate>& Exchange::cached_adl_candidates(InstrumentId inst, Side side) {
+  AdlCache& c = adl_cache_;
+  if (c.inst != inst || c.side != side || c.version != version_) {
+    c.cands = adl_candidates(inst, side);
+    c.inst = inst;
+    c.side = side;
+    c.version = version_;
+  }
+  return c.cands;
+}
+
+// After an ADL round only its counterparties changed: re-value them (or drop those now flat)
+// and keep the list for the next round.
+void Exchange::refresh_adl_cache(InstrumentId inst, const std::vector<AdlFill>& touched) {
+  AdlCache& c = adl_cache_;
+  if (c.inst != inst) return;
+  const Instrument& ins = instruments_[static_cast<std::size_t>(inst)];
+  const Price v = valuation_price(ins);
+  for (const AdlFill& f : touched) {
+    auto it = std::lower_bound(c.cands.begin(), c.cands.end(), f.account,
+                               [](const AdlCandidate& x, AccountId a) { return x.account < a; });
+    if (it == c.cands.end() || it->account != f.account) continue;
+    const Qty p = ins.pos.qty[f.account];
+    if (p == 0 || (p > 0) != (c.side == Side::Buy)) c.cands.erase(it);
+    else *it = adl_candidate(ins, f.account, v);
+  }
+  c.version = version_;
 }
 
 }  // namespace liqsim

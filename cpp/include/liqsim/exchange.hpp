@@ -308,6 +308,10 @@ class Exchange : private FillSink {
   Cash close_through_book(AccountId a, InstrumentId inst, Qty qty, Price limit);
   void takeover(AccountId a, InstrumentId inst, AccountId backstop);
   void auto_deleverage(AccountId a, InstrumentId inst, Qty qty, Price price);
+  AdlCandidate adl_candidate(const Instrument& ins, AccountId a, Price valuation) const;
+  // Rebuilds the candidates of one side unless nothing changed since the last ADL round.
+  const std::vector<AdlCandidate>& cached_adl_candidates(InstrumentId inst, Side side);
+  void refresh_adl_cache(InstrumentId inst, const std::vector<AdlFill>& touched);
   void transfer_position(AccountId from, AccountId to, InstrumentId inst, Qty lots, Price price);
   void settle_bad_debt(AccountId a, InstrumentId inst, const std::vector<AdlFill>& counterparties);
   bool unwind_backstops();
@@ -337,6 +341,15 @@ class Exchange : private FillSink {
   bool fee_exempt_taker_ = false;               // liquidation and backstop orders
   bool in_risk_stage_ = false;
   Cash bad_debt_ = 0;
+  // Counts every change to an account, a mark or a balance: an ADL round reuses the previous
+  // round's candidate list only when nothing else happened in between.
+  std::uint64_t version_ = 0;
+  struct AdlCache {
+    InstrumentId inst = -1;
+    Side side = Side::Buy;
+    std::uint64_t version = ~std::uint64_t{0};
+    std::vector<AdlCandidate> cands;  // ascending account id
+  } adl_cache_;
 };
 
 }  // namespace liqsim

@@ -222,7 +222,7 @@ void Exchange::withdraw(AccountId a, Cash amount, Timestamp ts) {
 }
 
 void Exchange::update_mark(InstrumentId inst, Price mark) {
-  ++version_;
+  adl_cache_.valid = false;  // every candidate is valued at the mark
   Instrument& ins = instruments_[static_cast<std::size_t>(inst)];
   ins.mark = mark;
   Event& e = log_.emit(EventType::Mark, now_, inst);

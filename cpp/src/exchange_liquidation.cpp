@@ -240,24 +240,27 @@ void Exchange::auto_deleverage(AccountId a, InstrumentId inst, Qty qty, Price ba
   Instrument& ins = instruments_[static_cast<std::size_t>(inst)];
   const Qty p = ins.pos.qty[a];
   const Side holders = p > 0 ? Side::Sell : Side::Buy;
-  std::vector<AdlCandidate> cands = cached_adl_candidates(inst, holders);
-  cands.erase(std::remove_if(cands.begin(), cands.end(), [&](const AdlCandidate& c) { return c.account == a; }),
-              cands.end());
+  const std::vector<AdlCandidate>& cached = cached_adl_candidates(inst, holders);
   const Cash deficit = std::max<Cash>(0, -scope_risk(a, scope_of(a, inst)).equity);
   const Price price = risk_.adl_at_mark ? valuation_price(ins) : bankruptcy;
   // Traders are deleveraged by the rule; the exchange's own backstops only when traders do not
   // hold enough of the opposite side.
-  std::vector<AdlCandidate> backstops;
-  for (auto it = cands.begin(); it != cands.end();) {
-    if (is_system(it->account)) {
-      backstops.push_back(*it);
-      it = cands.erase(it);
-    } else {
-      ++it;
-    }
+  std::vector<AdlCandidate> backstops;  // system accounts come first (negative ids)
+  for (const AdlCandidate& c : cached) {
+    if (!is_system(c.account)) break;
+    if (c.account != a) backstops.push_back(c);
   }
-  std::vector<AdlFill> fills =
-      adl_allocate(risk_.adl_rule, std::move(cands), qty, risk_.adl_seed ^ (0x9e3779b97f4a7c15ULL * ++adl_rounds_));
+  const std::uint64_t round_seed = risk_.adl_seed ^ (0x9e3779b97f4a7c15ULL * ++adl_rounds_);
+  std::vector<AdlFill> fills;
+  if (AdlQueue::supports(risk_.adl_rule)) {
+    fills = adl_cache_.queue.take(qty, a);  // the ranked queue, kept across rounds
+  } else {
+    std::vector<AdlCandidate> cands;
+    cands.reserve(cached.size());
+    for (const AdlCandidate& c : cached)
+      if (!is_system(c.account) && c.account != a) cands.push_back(c);
+    fills = adl_allocate(risk_.adl_rule, std::move(cands), qty, round_seed);
+  }
   Qty covered = 0;
   for (const AdlFill& f : fills) covered += f.qty;
   if (covered < qty && !backstops.empty())
@@ -281,7 +284,6 @@ void Exchange::auto_deleverage(AccountId a, InstrumentId inst, Qty qty, Price ba
     e.cash = deficit;
   }
   if (risk_.adl_at_mark) settle_bad_debt(a, inst, fills);
-  refresh_adl_cache(inst, fills);
 }
 
 // After ADL at the mark the bankrupt account still owes its deficit: the insurance fund pays

@@ -189,7 +189,10 @@ bool Exchange::passes_initial_margin(const NewOrder& o, Price limit) const {
 }
 
 void Exchange::mark_dirty(AccountId a) {
-  ++version_;
+  if (adl_cache_.valid) {
+    adl_cache_.touched.push_back(a);
+    if (adl_cache_.touched.size() > 1024 + adl_cache_.cands.size() / 8) adl_cache_.valid = false;
+  }
   if (!risk_.enabled || is_system(a) || dirty_[a]) return;
   dirty_[a] = 1;
   dirty_list_.push_back(a);
@@ -251,31 +254,47 @@ std::vector<AdlCandidate> Exchange::adl_candidates(InstrumentId inst, Side side)
 
 const std::vector<AdlCandidate>& Exchange::cached_adl_candidates(InstrumentId inst, Side side) {
   AdlCache& c = adl_cache_;
-  if (c.inst != inst || c.side != side || c.version != version_) {
-    c.cands = adl_candidates(inst, side);
-    c.inst = inst;
-    c.side = side;
-    c.version = version_;
+  if (c.valid && c.inst == inst && c.side == side) {
+    refresh_adl_cache();
+    return c.cands;
   }
+  c.cands = adl_candidates(inst, side);
+  c.inst = inst;
+  c.side = side;
+  c.touched.clear();
+  if (AdlQueue::supports(risk_.adl_rule)) c.queue.build(risk_.adl_rule, c.cands);
+  c.valid = true;
   return c.cands;
 }
 
-// After an ADL round only its counterparties changed: re-value them (or drop those now flat)
-// and keep the list for the next round.
-void Exchange::refresh_adl_cache(InstrumentId inst, const std::vector<AdlFill>& touched) {
+// Re-values the accounts changed since the last round (adding new holders, dropping those
+// no longer on the side), in the account-ordered list and in the queue.
+void Exchange::refresh_adl_cache() {
   AdlCache& c = adl_cache_;
-  if (c.inst != inst) return;
-  const Instrument& ins = instruments_[static_cast<std::size_t>(inst)];
+  if (c.touched.empty()) return;
+  std::sort(c.touched.begin(), c.touched.end());
+  c.touched.erase(std::unique(c.touched.begin(), c.touched.end()), c.touched.end());
+  const Instrument& ins = instruments_[static_cast<std::size_t>(c.inst)];
   const Price v = valuation_price(ins);
-  for (const AdlFill& f : touched) {
-    auto it = std::lower_bound(c.cands.begin(), c.cands.end(), f.account,
-                               [](const AdlCandidate& x, AccountId a) { return x.account < a; });
-    if (it == c.cands.end() || it->account != f.account) continue;
-    const Qty p = ins.pos.qty[f.account];
-    if (p == 0 || (p > 0) != (c.side == Side::Buy)) c.cands.erase(it);
-    else *it = adl_candidate(ins, f.account, v);
+  const bool ranked = AdlQueue::supports(risk_.adl_rule);
+  for (const AccountId a : c.touched) {
+    if (a == kExternal || a == kFeePool) continue;
+    auto it = std::lower_bound(c.cands.begin(), c.cands.end(), a,
+                               [](const AdlCandidate& x, AccountId id) { return x.account < id; });
+    const bool present = it != c.cands.end() && it->account == a;
+    const Qty p = ins.pos.qty[a];
+    const bool holder = p != 0 && (p > 0) == (c.side == Side::Buy);
+    if (present && ranked) c.queue.erase(*it);
+    if (!holder) {
+      if (present) c.cands.erase(it);
+      continue;
+    }
+    const AdlCandidate fresh = adl_candidate(ins, a, v);
+    if (present) *it = fresh;
+    else it = c.cands.insert(it, fresh);
+    if (ranked) c.queue.insert(fresh);
   }
-  c.version = version_;
+  c.touched.clear();
 }
 
 }  // namespace liqsim

@@ -311,7 +311,7 @@ class Exchange : private FillSink {
   AdlCandidate adl_candidate(const Instrument& ins, AccountId a, Price valuation) const;
   // Rebuilds the candidates of one side unless nothing changed since the last ADL round.
   const std::vector<AdlCandidate>& cached_adl_candidates(InstrumentId inst, Side side);
-  void refresh_adl_cache(InstrumentId inst, const std::vector<AdlFill>& touched);
+  void refresh_adl_cache();
   void transfer_position(AccountId from, AccountId to, InstrumentId inst, Qty lots, Price price);
   void settle_bad_debt(AccountId a, InstrumentId inst, const std::vector<AdlFill>& counterparties);
   bool unwind_backstops();
@@ -341,14 +341,15 @@ class Exchange : private FillSink {
   bool fee_exempt_taker_ = false;               // liquidation and backstop orders
   bool in_risk_stage_ = false;
   Cash bad_debt_ = 0;
-  // Counts every change to an account, a mark or a balance: an ADL round reuses the previous
-  // round's candidate list only when nothing else happened in between.
-  std::uint64_t version_ = 0;
+  // ADL candidates of one (instrument, side), kept between ADL rounds: accounts changed since
+  // (mark_dirty) are re-valued at the next round; a mark change drops the cache.
   struct AdlCache {
+    bool valid = false;
     InstrumentId inst = -1;
     Side side = Side::Buy;
-    std::uint64_t version = ~std::uint64_t{0};
     std::vector<AdlCandidate> cands;  // ascending account id
+    AdlQueue queue;                    // ranking rules: the same candidates in queue order
+    std::vector<AccountId> touched;
   } adl_cache_;
 };
 

@@ -310,6 +310,53 @@ std::uint64_t uniform_below(std::uint64_t seed, std::uint64_t n) {
 
 }  // namespace
 
+bool AdlQueue::supports(AdlRule rule) { return is_ranking(rule); }
+
+bool AdlQueue::ahead(const AdlCandidate& a, const AdlCandidate& b) const {
+  const int r = queue_cmp(rule_, keyed(rule_, a), keyed(rule_, b));
+  return r != 0 ? r < 0 : a.account < b.account;
+}
+
+void AdlQueue::build(AdlRule rule, const std::vector<AdlCandidate>& candidates) {
+  check_rule(rule);
+  if (!is_ranking(rule)) fail(ErrorKind::InvalidConfig, "adl: AdlQueue needs a ranking rule");
+  rule_ = rule;
+  std::vector<Keyed> ks;
+  ks.reserve(candidates.size());
+  for (const AdlCandidate& c : candidates) ks.push_back(keyed(rule, c));
+  std::sort(ks.begin(), ks.end(), [rule](const Keyed& a, const Keyed& b) {
+    const int r = queue_cmp(rule, a, b);
+    return r != 0 ? r < 0 : a.c.account < b.c.account;
+  });
+  ranked_.clear();
+  ranked_.reserve(ks.size());
+  for (const Keyed& k : ks) ranked_.push_back(k.c);
+}
+
+void AdlQueue::erase(const AdlCandidate& c) {
+  auto it = std::lower_bound(ranked_.begin(), ranked_.end(), c,
+                             [this](const AdlCandidate& x, const AdlCandidate& y) { return ahead(x, y); });
+  if (it != ranked_.end() && it->account == c.account) ranked_.erase(it);
+}
+
+void AdlQueue::insert(const AdlCandidate& c) {
+  auto it = std::lower_bound(ranked_.begin(), ranked_.end(), c,
+                             [this](const AdlCandidate& x, const AdlCandidate& y) { return ahead(x, y); });
+  ranked_.insert(it, c);
+}
+
+std::vector<AdlFill> AdlQueue::take(Qty needed, AccountId skip) const {
+  std::vector<AdlFill> fills;
+  for (const AdlCandidate& c : ranked_) {
+    if (needed <= 0) break;
+    if (c.account == skip || c.account < 0) continue;
+    const Qty q = std::min(c.qty, needed);
+    fills.push_back(AdlFill{c.account, q});
+    needed -= q;
+  }
+  return fills;
+}
+
 std::vector<AdlFill> adl_allocate(AdlRule rule, std::vector<AdlCandidate> candidates, Qty needed,
                                   std::uint64_t random_seed) {
   check_rule(rule);

@@ -71,6 +71,25 @@ std::vector<AdlFill> adl_allocate(AdlRule rule, std::vector<AdlCandidate> candid
 // and leverage_draining; quantity ascending for capped_pro_rata (a smaller holder loses a larger
 // fraction of its position); pro_rata and random have no queue, every candidate is equally
 // exposed and shows 5. Same validation as adl_allocate.
+// The queue of a ranking rule (pnl_leverage, bitmex, leverage_draining) kept in order across
+// ADL rounds: when a round changes a few accounts only those are re-keyed. take() closes the
+// same candidates, in the same order, as adl_allocate on the same set.
+class AdlQueue {
+ public:
+  static bool supports(AdlRule rule);
+  void build(AdlRule rule, const std::vector<AdlCandidate>& candidates);
+  void erase(const AdlCandidate& c);   // c exactly as it was inserted
+  void insert(const AdlCandidate& c);
+  // Candidates in queue order until `needed` is met, skipping `skip` and system accounts (< 0).
+  std::vector<AdlFill> take(Qty needed, AccountId skip) const;
+  std::size_t size() const { return ranked_.size(); }
+
+ private:
+  bool ahead(const AdlCandidate& a, const AdlCandidate& b) const;
+  AdlRule rule_ = AdlRule::PnlLeverage;
+  std::vector<AdlCandidate> ranked_;
+};
+
 std::vector<std::uint8_t> adl_lights(AdlRule rule, const std::vector<AdlCandidate>& candidates);
 
 // "pnl_leverage", "bitmex", "pro_rata", "capped_pro_rata", "leverage_draining", "random".

@@ -480,6 +480,57 @@ static void test_properties() {
   std::printf("  %d random cases\n", cases);
 }
 
+// AdlQueue (kept across rounds by the exchange) closes what adl_allocate closes, after any
+// sequence of re-keyed accounts.
+static void test_queue_matches_allocate() {
+  std::uint64_t x = 12345;
+  const auto rnd = [&](std::int64_t lo, std::int64_t hi) {
+    x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+    return lo + static_cast<std::int64_t>((x >> 33) % static_cast<std::uint64_t>(hi - lo + 1));
+  };
+  const auto random_candidate = [&](AccountId a) {
+    return AdlCandidate{a, rnd(1, 50), rnd(-5000, 5000), rnd(1, 10000), rnd(-200, 20000), rnd(0, 500), rnd(0, 20000)};
+  };
+  bool all_ok = true;
+  for (AdlRule rule : {AdlRule::PnlLeverage, AdlRule::Bitmex, AdlRule::LeverageDraining}) {
+    for (int iter = 0; iter < 200; ++iter) {
+      std::vector<AdlCandidate> cs;
+      for (AccountId a = -2; a < 30; ++a)
+        if (a != -1 && rnd(0, 2) > 0) cs.push_back(random_candidate(a));
+      AdlQueue q;
+      q.build(rule, cs);
+      for (int round = 0; round < 5; ++round) {
+        const AccountId skip = static_cast<AccountId>(rnd(-2, 30));
+        const Qty needed = rnd(1, 400);
+        std::vector<AdlCandidate> traders;
+        for (const AdlCandidate& c : cs)
+          if (c.account >= 0 && c.account != skip) traders.push_back(c);
+        const auto want = adl_allocate(rule, traders, needed, 0);
+        const auto got = q.take(needed, skip);
+        bool same = want.size() == got.size();
+        for (std::size_t i = 0; same && i < got.size(); ++i)
+          same = want[i].account == got[i].account && want[i].qty == got[i].qty;
+        all_ok = all_ok && same;
+        // Re-key a few accounts, drop one, as an ADL round does.
+        for (int k = 0; k < 3 && !cs.empty(); ++k) {
+          auto& c = cs[static_cast<std::size_t>(rnd(0, static_cast<std::int64_t>(cs.size()) - 1))];
+          q.erase(c);
+          c = random_candidate(c.account);
+          q.insert(c);
+        }
+        if (!cs.empty() && rnd(0, 1)) {
+          const std::size_t i = static_cast<std::size_t>(rnd(0, static_cast<std::int64_t>(cs.size()) - 1));
+          q.erase(cs[i]);
+          cs.erase(cs.begin() + static_cast<std::ptrdiff_t>(i));
+        }
+        CHECK(q.size() == cs.size());
+      }
+    }
+  }
+  CHECK(all_ok);
+  section_done("queue matches allocate");
+}
+
 int main() {
   test_pro_rata();
   test_capped_pro_rata();
@@ -491,6 +542,7 @@ int main() {
   test_lights();
   test_validation_and_names();
   test_properties();
+  test_queue_matches_allocate();
   std::printf("%d checks, %d failures\n", g_checks, g_failures);
   return g_failures == 0 ? 0 : 1;
 }

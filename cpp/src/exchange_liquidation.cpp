@@ -240,15 +240,15 @@ void Exchange::auto_deleverage(AccountId a, InstrumentId inst, Qty qty, Price ba
   Instrument& ins = instruments_[static_cast<std::size_t>(inst)];
   const Qty p = ins.pos.qty[a];
   const Side holders = p > 0 ? Side::Sell : Side::Buy;
-  const std::vector<AdlCandidate>& cached = cached_adl_candidates(inst, holders);
+  const std::map<AccountId, AdlCandidate>& cached = cached_adl_candidates(inst, holders);
   const Cash deficit = std::max<Cash>(0, -scope_risk(a, scope_of(a, inst)).equity);
   const Price price = risk_.adl_at_mark ? valuation_price(ins) : bankruptcy;
   // Traders are deleveraged by the rule; the exchange's own backstops only when traders do not
   // hold enough of the opposite side.
   std::vector<AdlCandidate> backstops;  // system accounts come first (negative ids)
-  for (const AdlCandidate& c : cached) {
-    if (!is_system(c.account)) break;
-    if (c.account != a) backstops.push_back(c);
+  for (const auto& [id, c] : cached) {
+    if (!is_system(id)) break;
+    if (id != a) backstops.push_back(c);
   }
   const std::uint64_t round_seed = risk_.adl_seed ^ (0x9e3779b97f4a7c15ULL * ++adl_rounds_);
   std::vector<AdlFill> fills;
@@ -257,8 +257,8 @@ void Exchange::auto_deleverage(AccountId a, InstrumentId inst, Qty qty, Price ba
   } else {
     std::vector<AdlCandidate> cands;
     cands.reserve(cached.size());
-    for (const AdlCandidate& c : cached)
-      if (!is_system(c.account) && c.account != a) cands.push_back(c);
+    for (const auto& [id, c] : cached)
+      if (!is_system(id) && id != a) cands.push_back(c);
     fills = adl_allocate(risk_.adl_rule, std::move(cands), qty, round_seed);
   }
   Qty covered = 0;

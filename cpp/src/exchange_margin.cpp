@@ -252,23 +252,25 @@ std::vector<AdlCandidate> Exchange::adl_candidates(InstrumentId inst, Side side)
   return out;
 }
 
-const std::vector<AdlCandidate>& Exchange::cached_adl_candidates(InstrumentId inst, Side side) {
+const std::map<AccountId, AdlCandidate>& Exchange::cached_adl_candidates(InstrumentId inst, Side side) {
   AdlCache& c = adl_cache_;
   if (c.valid && c.inst == inst && c.side == side) {
     refresh_adl_cache();
     return c.cands;
   }
-  c.cands = adl_candidates(inst, side);
+  const std::vector<AdlCandidate> all = adl_candidates(inst, side);
+  c.cands.clear();
+  for (const AdlCandidate& x : all) c.cands.emplace_hint(c.cands.end(), x.account, x);
   c.inst = inst;
   c.side = side;
   c.touched.clear();
-  if (AdlQueue::supports(risk_.adl_rule)) c.queue.build(risk_.adl_rule, c.cands);
+  if (AdlQueue::supports(risk_.adl_rule)) c.queue.build(risk_.adl_rule, all);
   c.valid = true;
   return c.cands;
 }
 
 // Re-values the accounts changed since the last round (adding new holders, dropping those
-// no longer on the side), in the account-ordered list and in the queue.
+// no longer on the side), in the account map and in the queue.
 void Exchange::refresh_adl_cache() {
   AdlCache& c = adl_cache_;
   if (c.touched.empty()) return;
@@ -279,19 +281,17 @@ void Exchange::refresh_adl_cache() {
   const bool ranked = AdlQueue::supports(risk_.adl_rule);
   for (const AccountId a : c.touched) {
     if (a == kExternal || a == kFeePool) continue;
-    auto it = std::lower_bound(c.cands.begin(), c.cands.end(), a,
-                               [](const AdlCandidate& x, AccountId id) { return x.account < id; });
-    const bool present = it != c.cands.end() && it->account == a;
+    auto it = c.cands.find(a);
+    const bool present = it != c.cands.end();
     const Qty p = ins.pos.qty[a];
     const bool holder = p != 0 && (p > 0) == (c.side == Side::Buy);
-    if (present && ranked) c.queue.erase(*it);
+    if (present && ranked) c.queue.erase(it->second);
     if (!holder) {
       if (present) c.cands.erase(it);
       continue;
     }
     const AdlCandidate fresh = adl_candidate(ins, a, v);
-    if (present) *it = fresh;
-    else it = c.cands.insert(it, fresh);
+    c.cands[a] = fresh;
     if (ranked) c.queue.insert(fresh);
   }
   c.touched.clear();

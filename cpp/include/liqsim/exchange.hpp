@@ -4,6 +4,7 @@
 // Every public command validates all of its input before it changes anything.
 #pragma once
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -310,7 +311,7 @@ class Exchange : private FillSink {
   void auto_deleverage(AccountId a, InstrumentId inst, Qty qty, Price price);
   AdlCandidate adl_candidate(const Instrument& ins, AccountId a, Price valuation) const;
   // Rebuilds the candidates of one side unless nothing changed since the last ADL round.
-  const std::vector<AdlCandidate>& cached_adl_candidates(InstrumentId inst, Side side);
+  const std::map<AccountId, AdlCandidate>& cached_adl_candidates(InstrumentId inst, Side side);
   void refresh_adl_cache();
   void transfer_position(AccountId from, AccountId to, InstrumentId inst, Qty lots, Price price);
   void settle_bad_debt(AccountId a, InstrumentId inst, const std::vector<AdlFill>& counterparties);
@@ -347,7 +348,7 @@ class Exchange : private FillSink {
     bool valid = false;
     InstrumentId inst = -1;
     Side side = Side::Buy;
-    std::vector<AdlCandidate> cands;  // ascending account id
+    std::map<AccountId, AdlCandidate> cands;
     AdlQueue queue;                    // ranking rules: the same candidates in queue order
     std::vector<AccountId> touched;
   } adl_cache_;

@@ -312,8 +312,8 @@ std::uint64_t uniform_below(std::uint64_t seed, std::uint64_t n) {
 
 bool AdlQueue::supports(AdlRule rule) { return is_ranking(rule); }
 
-bool AdlQueue::ahead(const AdlCandidate& a, const AdlCandidate& b) const {
-  const int r = queue_cmp(rule_, keyed(rule_, a), keyed(rule_, b));
+bool AdlQueue::Ahead::operator()(const AdlCandidate& a, const AdlCandidate& b) const {
+  const int r = queue_cmp(rule, keyed(rule, a), keyed(rule, b));
   return r != 0 ? r < 0 : a.account < b.account;
 }
 
@@ -321,29 +321,12 @@ void AdlQueue::build(AdlRule rule, const std::vector<AdlCandidate>& candidates) 
   check_rule(rule);
   if (!is_ranking(rule)) fail(ErrorKind::InvalidConfig, "adl: AdlQueue needs a ranking rule");
   rule_ = rule;
-  std::vector<Keyed> ks;
-  ks.reserve(candidates.size());
-  for (const AdlCandidate& c : candidates) ks.push_back(keyed(rule, c));
-  std::sort(ks.begin(), ks.end(), [rule](const Keyed& a, const Keyed& b) {
-    const int r = queue_cmp(rule, a, b);
-    return r != 0 ? r < 0 : a.c.account < b.c.account;
-  });
-  ranked_.clear();
-  ranked_.reserve(ks.size());
-  for (const Keyed& k : ks) ranked_.push_back(k.c);
+  ranked_ = std::set<AdlCandidate, Ahead>(candidates.begin(), candidates.end(), Ahead{rule});
 }
 
-void AdlQueue::erase(const AdlCandidate& c) {
-  auto it = std::lower_bound(ranked_.begin(), ranked_.end(), c,
-                             [this](const AdlCandidate& x, const AdlCandidate& y) { return ahead(x, y); });
-  if (it != ranked_.end() && it->account == c.account) ranked_.erase(it);
-}
+void AdlQueue::erase(const AdlCandidate& c) { ranked_.erase(c); }
 
-void AdlQueue::insert(const AdlCandidate& c) {
-  auto it = std::lower_bound(ranked_.begin(), ranked_.end(), c,
-                             [this](const AdlCandidate& x, const AdlCandidate& y) { return ahead(x, y); });
-  ranked_.insert(it, c);
-}
+void AdlQueue::insert(const AdlCandidate& c) { ranked_.insert(c); }
 
 std::vector<AdlFill> AdlQueue::take(Qty needed, AccountId skip) const {
   std::vector<AdlFill> fills;

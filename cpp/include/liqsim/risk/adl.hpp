@@ -23,6 +23,7 @@
 #pragma once
 #include <cstdint>
 #include <optional>
+#include <set>
 #include <string_view>
 #include <vector>
 
@@ -85,9 +86,12 @@ class AdlQueue {
   std::size_t size() const { return ranked_.size(); }
 
  private:
-  bool ahead(const AdlCandidate& a, const AdlCandidate& b) const;
+  struct Ahead {  // queue order, ties by account: a total order
+    AdlRule rule;
+    bool operator()(const AdlCandidate& a, const AdlCandidate& b) const;
+  };
   AdlRule rule_ = AdlRule::PnlLeverage;
-  std::vector<AdlCandidate> ranked_;
+  std::set<AdlCandidate, Ahead> ranked_{Ahead{AdlRule::PnlLeverage}};
 };
 
 std::vector<std::uint8_t> adl_lights(AdlRule rule, const std::vector<AdlCandidate>& candidates);

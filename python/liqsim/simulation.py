@@ -95,12 +95,8 @@ class Simulation:
             bar = tqdm(total=round((end - self._sim.now) / NS), unit="sim s", desc=self.scenario.name)
         step = max(1, round(chunk * NS))
         while self._sim.now < end:
-            target = min(end, self._sim.now + step)
-            if self.agents:
-                target = min([target] + [t for t in self._next_act if t > self._sim.now] or [target])
-                due = min(self._next_act)
-                if due <= self._sim.now:
-                    target = self._sim.now  # agents act first at this instant
+            # Run to the next agent turn (or the next chunk); agents due now act first.
+            target = min([end, self._sim.now + step, *self._next_act])
             before = self._sim.now
             if target > self._sim.now:
                 self._sim.run_until(target)

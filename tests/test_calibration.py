@@ -23,7 +23,6 @@ NOT_YET = {
     ("nov3-2025", "long_liquidation_share"): "bimodal across seeds: short liquidations need a rebound",
     ("nov3-2025", "max_drawdown"): "near-critical cascade: 55% of seeds in range",
     ("oct10-2025", "long_liquidation_share"): "breakout shorts are ADL'd before a rebound liquidates them",
-    ("jan2026-etf", "amplification"): "median 0.83, half the seeds below 0.8",
 }
 
 

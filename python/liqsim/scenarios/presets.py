@@ -149,7 +149,7 @@ def jan2026_etf() -> Scenario:
         sample_s=60.0,
         tick_s=5.0,
         traders=Traders(count=60_000, long_share=0.85, leverage_median=4.0, leverage_sigma=0.7,
-                        collateral_median=70.0, collateral_sigma=1.2, entry_sigma=0.05,
+                        collateral_median=80.0, collateral_sigma=1.2, entry_sigma=0.05,
                         min_distance=0.02, stop_share=0.05, stop_distance=0.06),
         perp_makers=Makers(count=6, capital=1e7, depth_1pct=2e6, inventory_limit=5e6, skew_bps=20.0,
                            hedge_share=0.3, refresh_s=30.0, rebuild_s=7200.0),

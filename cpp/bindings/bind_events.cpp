@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "bindings.hpp"
+#include "liqsim/event_pool.hpp"
 #include "liqsim/control/breakers.hpp"
 #include "liqsim/events.hpp"
 #include "liqsim/types.hpp"
@@ -61,6 +62,10 @@ void bind_events(py::module_& m) {
   m.attr("SYSTEM_ACCOUNTS") = py::dict(py::arg("INSURANCE_FUND") = -1, py::arg("BACKSTOP_VAULT") = -2, py::arg("FEE_POOL") = -3, py::arg("EXTERNAL") = -4);
   m.attr("STP_CODES") = codes<Stp>({{"none", Stp::None}, {"cancel_newest", Stp::CancelNewest},
                                     {"cancel_oldest", Stp::CancelOldest}});
+  m.def("pooled_event_bytes", [] { return EventPool::instance().pooled_bytes(); },
+        "Bytes of drained event buffers kept for reuse by the next batches.");
+  m.def("free_pooled_events", [] { EventPool::instance().clear(); },
+        "Frees the event buffers kept for reuse (memory goes back to the system).");
   m.attr("MAX_PRICE_TICKS") = kMaxPrice;
   m.attr("MAX_QTY_LOTS") = kMaxQty;
 }

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "bindings.hpp"
+#include "liqsim/event_pool.hpp"
 #include "liqsim/exchange.hpp"
 
 namespace py = pybind11;
@@ -66,8 +67,10 @@ py::array event_array(std::vector<Event>&& v) {
   auto events = std::make_unique<std::vector<Event>>(std::move(v));
   const auto n = static_cast<py::ssize_t>(events->size());
   const Event* data = events->data();
+  // When numpy frees the array, its buffer goes back to the pool for the next batch.
   py::capsule owner(events.get(), [](void* p) {
-    std::unique_ptr<std::vector<Event>>(static_cast<std::vector<Event>*>(p));
+    std::unique_ptr<std::vector<Event>> buf(static_cast<std::vector<Event>*>(p));
+    EventPool::instance().release(std::move(*buf));
   });
   events.release();  // now owned by the capsule
   return py::array_t<Event>({n}, {static_cast<py::ssize_t>(sizeof(Event))}, data, owner);

@@ -7,6 +7,9 @@ import numpy.typing as npt
 
 EVENT_DTYPE: np.dtype
 MAX_PRICE_TICKS: int
+
+def pooled_event_bytes() -> int: ...
+def free_pooled_events() -> None: ...
 MAX_QTY_LOTS: int
 EVENT_TYPE_CODES: dict[str, int]
 REASON_CODES: dict[str, int]

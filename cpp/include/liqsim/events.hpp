@@ -102,10 +102,9 @@ class EventLog {
       if (buf_[i].type == static_cast<std::uint8_t>(EventType::Fill) && buf_[i].order_id == id)
         buf_[i].code = static_cast<std::uint16_t>(code);
   }
-  // Grow once up front for a batch instead of doubling (and copying) as it runs.
-  void reserve_for(std::size_t extra) {
-    if (buf_.capacity() - buf_.size() < extra) buf_.reserve(buf_.size() + extra);
-  }
+  // Grow once up front for a batch instead of doubling (and copying) as it runs; an empty log
+  // takes a recycled buffer from the EventPool when one fits (events.cpp).
+  void reserve_for(std::size_t extra);
   const std::vector<Event>& buffer() const { return buf_; }
   std::int64_t next_seq() const { return next_seq_; }
 

@@ -177,8 +177,16 @@ std::size_t OrderBook::find_level(Side s, Price p) const {
 Level& OrderBook::level_for_insert(Side s, Price p) {
   auto& v = levels(s);
   const Price k = key(s, p);
-  auto it = std::lower_bound(v.begin(), v.end(), k,
-                             [s](const Level& l, Price kk) { return key(s, l.price) < kk; });
+  // Most orders rest within a few levels of the best (the back): walk those first.
+  auto it = v.end();
+  std::size_t steps = 0;
+  while (it != v.begin() && steps < 8 && key(s, (it - 1)->price) >= k) {
+    --it;
+    ++steps;
+  }
+  if (steps == 8)
+    it = std::lower_bound(v.begin(), it, k,
+                          [s](const Level& l, Price kk) { return key(s, l.price) < kk; });
   if (it != v.end() && it->price == p) return *it;
   return *v.insert(it, Level{p, 0, kNil, kNil, 0});
 }

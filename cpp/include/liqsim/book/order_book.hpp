@@ -117,6 +117,10 @@ class OrderBook {
   void requeue(std::uint32_t idx, Price price, Qty leaves);  // back of (new) level
 
   const RestingOrder& order(std::uint32_t idx) const { return pool_[idx]; }
+  // Cache hint for a cancel or amend of this resting order a few commands ahead.
+  void prefetch(std::uint32_t idx) const {
+    if (idx < pool_.size()) __builtin_prefetch(&pool_[idx]);
+  }
   bool empty(Side side) const { return levels(side).empty(); }
   const Level& best(Side side) const { return levels(side).back(); }
   // Levels of one side, best first.

@@ -181,6 +181,27 @@ def test_insurance_fund_takes_over_below_bankruptcy():
     assert ex.balances().sum() == 0
 
 
+def test_backstop_unwind_fills_are_not_counted_as_liquidations_again():
+    """The fund sells off the taken-over long through the book: those fills carry code
+    BACKSTOP_UNWIND, and the liquidation metrics count the position once (the TAKEOVER)."""
+    from liqsim import Reason
+    from liqsim.metrics import RunContext, liquidation_notional
+
+    ex, (L, W, S1, S2, M) = setup_liquidation(insurance=5_000, bid=38_500)
+    ex.set_mark(0, 39_000)  # L bankrupt: taken over by the fund at 40,000 (as above)
+    ex.submit(0, M, "buy", 38_700, 0.5)  # within 1% unwind slippage of the 39,000 mark
+    ex.advance(2_000_000_000)  # 2 s: past the 1 s unwind interval, the fund unwinds
+    ev = ex.drain_events()
+    fund_fills = ev[(ev["type"] == EventType.FILL) & (ev["account"] == IF)]
+    assert fund_fills["qty"].sum() == 500 and set(fund_fills["price"]) == {38_700}
+    assert set(fund_fills["code"]) == {int(Reason.BACKSTOP_UNWIND)}
+    assert ex.position(IF, 0) == 0
+    # 0.5 BTC taken over at 40,000 = 20,000 USD, not 20,000 + 19,350 from the unwind.
+    ctx = RunContext(cash_unit=0.001, perp=0, cash_per_tick_lot=1, shock_start=0.0,
+                     exogenous_notional=0.0, duration=10.0)
+    assert liquidation_notional(ev, ctx) == pytest.approx(20_000)
+
+
 @pytest.mark.parametrize("rule, expected", [
     # S1: PnL% 22%, equity 36,600, notional 23,400; S2: PnL% 22%, equity 9,400, notional 15,600
     ("pnl_leverage", {"S2": 400, "S1": 100}),       # 0.22 x 62.4/9,400 > 0.22 x 93.6/36,600

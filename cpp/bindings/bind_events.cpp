@@ -50,7 +50,8 @@ void bind_events(py::module_& m) {
       {"TOO_LATE", Reason::TooLate}, {"INSUFFICIENT_MARGIN", Reason::InsufficientMargin},
       {"LIQUIDATION", Reason::Liquidation}, {"CLEARANCE_FEE", Reason::ClearanceFee},
       {"TAKEOVER_LOSS", Reason::TakeoverLoss}, {"SOCIALIZED", Reason::Socialized},
-      {"HALTED", Reason::Halted}, {"PRICE_BAND", Reason::PriceBand}});
+      {"HALTED", Reason::Halted}, {"PRICE_BAND", Reason::PriceBand},
+      {"BACKSTOP_UNWIND", Reason::BackstopUnwind}});
   m.attr("HALT_REASON_CODES") = codes<HaltReason>({
       {"NONE", HaltReason::None}, {"LULD", HaltReason::Luld}, {"DCB", HaltReason::Dcb},
       {"VELOCITY", HaltReason::Velocity}, {"MARKET_WIDE_1", HaltReason::MarketWide1},

@@ -53,7 +53,8 @@ void bind_market(py::module_& m) {
   py::class_<BreakoutSpec>(m, "BreakoutSpec")
       .def(py::init<>()) RW(BreakoutSpec, count) RW(BreakoutSpec, leverage_median)
       RW(BreakoutSpec, leverage_sigma) RW(BreakoutSpec, collateral_median)
-      RW(BreakoutSpec, collateral_sigma) RW(BreakoutSpec, distance_min) RW(BreakoutSpec, distance_max);
+      RW(BreakoutSpec, collateral_sigma) RW(BreakoutSpec, distance_min) RW(BreakoutSpec, distance_max)
+      RW(BreakoutSpec, retry_s) RW(BreakoutSpec, retries);
   py::class_<MakerSpec>(m, "MakerSpec")
       .def(py::init<>()) RW(MakerSpec, count) RW(MakerSpec, capital) RW(MakerSpec, levels)
       RW(MakerSpec, half_spread_bps) RW(MakerSpec, level_spacing_bps) RW(MakerSpec, depth_1pct)

@@ -177,11 +177,11 @@ void Exchange::liquidate(AccountId a, InstrumentId scope) {
 }
 
 // Sends a reduce-only IOC for the account; returns the notional filled.
-Cash Exchange::close_through_book(AccountId a, InstrumentId inst, Qty qty, Price limit) {
+Cash Exchange::close_through_book(AccountId a, InstrumentId inst, Qty qty, Price limit, Reason tag) {
   Instrument& ins = instruments_[static_cast<std::size_t>(inst)];
   const Side side = ins.pos.qty[a] > 0 ? Side::Sell : Side::Buy;
   const OrderId id = engine_order_id();
-  Event& acc = order_event(EventType::Accept, Reason::Liquidation, inst, id, a, side, limit, qty);
+  Event& acc = order_event(EventType::Accept, tag, inst, id, a, side, limit, qty);
   acc.code = static_cast<std::uint16_t>(Kind::Ioc);
   acc.leaves = qty;
   Taker t{id, a, side, Kind::Ioc, limit, qty, true};
@@ -190,7 +190,7 @@ Cash Exchange::close_through_book(AccountId a, InstrumentId inst, Qty qty, Price
   const std::size_t first_event = log_.size();
   take_and_rest(ins, inst, t, now_);
   fee_exempt_taker_ = false;
-  log_.tag_fills(first_event, id, Reason::Liquidation);  // forced-close fills are told apart
+  log_.tag_fills(first_event, id, tag);  // forced-close fills are told apart
   const Cash moved = cash_of(a, inst) - cash_before;
   return moved < 0 ? -moved : moved;
 }
@@ -415,7 +415,9 @@ bool Exchange::unwind_backstops() {
       const Price limit = p > 0 ? std::max(scale_price(v, kPpm - risk_.unwind_slippage_ppm, true), ceil_price(bp))
                                 : std::min(scale_price(v, kPpm + risk_.unwind_slippage_ppm, false), floor_price(bp));
       tried = true;
-      if (close_through_book(b, static_cast<InstrumentId>(i), p > 0 ? p : -p, limit) > 0) changed = true;
+      if (close_through_book(b, static_cast<InstrumentId>(i), p > 0 ? p : -p, limit,
+                             Reason::BackstopUnwind) > 0)
+        changed = true;
     }
     if (tried) last_unwind_[b == kInsuranceFund ? 0 : 1] = now_;
   }

@@ -241,6 +241,8 @@ class BreakoutSpec:
     collateral_sigma: float
     distance_min: float
     distance_max: float
+    retry_s: float
+    retries: int
     def __init__(self) -> None: ...
 
 class MakerSpec:

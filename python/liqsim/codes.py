@@ -80,6 +80,7 @@ class Reason(IntEnum):
     SOCIALIZED = 14
     HALTED = 15
     PRICE_BAND = 16
+    BACKSTOP_UNWIND = 17  # FILL code of the insurance fund / vault unwinding a taken-over position
 
 
 class HaltReason(IntEnum):

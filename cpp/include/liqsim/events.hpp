@@ -54,6 +54,8 @@ enum class Reason : std::uint16_t {
   Socialized = 14,
   Halted = 15,
   PriceBand = 16,
+  BackstopUnwind = 17,  // FILL code: the insurance fund / vault selling off a taken-over position
+                        // (not a liquidation: the TAKEOVER already counted that position)
 };
 
 // Field order chosen so the struct has no padding (88 bytes); the numpy dtype mirrors it.

@@ -307,7 +307,10 @@ class Exchange : private FillSink {
                      : static_cast<InstrumentId>(inst) == scope;
   }
   bool has_position(AccountId a, InstrumentId scope) const;
-  Cash close_through_book(AccountId a, InstrumentId inst, Qty qty, Price limit);
+  // Reduce-only IOC for `a`; its fills get FILL code `tag` (LIQUIDATION, or BACKSTOP_UNWIND
+  // when a backstop sells off what it took over).
+  Cash close_through_book(AccountId a, InstrumentId inst, Qty qty, Price limit,
+                          Reason tag = Reason::Liquidation);
   void takeover(AccountId a, InstrumentId inst, AccountId backstop);
   void auto_deleverage(AccountId a, InstrumentId inst, Qty qty, Price price);
   AdlCandidate adl_candidate(const Instrument& ins, AccountId a, Price valuation) const;

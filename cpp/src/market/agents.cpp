@@ -64,9 +64,7 @@ void Simulation::tick() {
   while (!entry_stops_.empty() && entry_stops_.back().price >= p) {
     const Stop s = entry_stops_.back();
     entry_stops_.pop_back();
-    const auto i = static_cast<std::size_t>(s.account - breakout_accounts_.front());
-    const Qty q = lots(perp, breakout_usd_[i], p);
-    if (q > 0) submit(perp, s.account, Side::Sell, Kind::Market, 0, q);
+    breakout_entry(static_cast<std::size_t>(s.account - breakout_accounts_.front()));
   }
   while (!short_stops_.empty() && short_stops_.back().price <= p) {
     const Stop s = short_stops_.back();
@@ -74,6 +72,25 @@ void Simulation::tick() {
     const Qty q = ex_.position(s.account, perp);
     if (q < 0) submit(perp, s.account, Side::Buy, Kind::Market, 0, -q, true);
   }
+}
+
+// A market sell for what is still missing of the breakout short; if the book could not fill
+// all of it (no bids, or too few within the protection band), try again later.
+void Simulation::breakout_entry(std::size_t i) {
+  const InstrumentId perp = spec_.perp;
+  const AccountId a = breakout_accounts_[i];
+  const std::optional<Price> last = ex_.last_trade(perp);
+  const double p = last ? usd(perp, *last) : spec_.price0;
+  const Qty want = lots(perp, breakout_usd_[i], p);
+  const Qty missing = want + std::min<Qty>(ex_.position(a, perp), 0);  // position <= 0
+  if (missing <= 0) return;
+  ++breakout_tries_[i];
+  submit(perp, a, Side::Sell, Kind::Market, 0, missing);
+  const bool short_of_target = want + std::min<Qty>(ex_.position(a, perp), 0) > 0;
+  if (short_of_target && breakout_tries_[i] <= spec_.breakout.retries)
+    queue_.push(now_ + std::max<Timestamp>(1, std::llround(breakout_timing_[i].exponential(
+                                                   spec_.breakout.retry_s) * 1e9)),
+                Task::BreakoutRetry, static_cast<std::uint32_t>(i));
 }
 
 void Simulation::maker_quote(Maker& m) {

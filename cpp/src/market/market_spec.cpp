@@ -104,6 +104,8 @@ void validate(const MarketSpec& s) {
   check(b.distance_min >= 0 && b.distance_min < 1, "breakout.distance_min", "in [0, 1)", b.distance_min);
   check(b.distance_max >= b.distance_min && b.distance_max < 1, "breakout.distance_max",
         "in [distance_min, 1)", b.distance_max);
+  positive("breakout.retry_s", b.retry_s);
+  count("breakout.retries", b.retries, 1'000);
 
   validate_makers("perp_makers", s.perp_makers);
   validate_makers("spot_makers", s.spot_makers);

@@ -105,6 +105,8 @@ void Simulation::setup() {
     acc.push_back(breakout_accounts_[i]);
     amt.push_back(std::max<Cash>(1, cash(col)));
     breakout_usd_.push_back(col * lev);
+    breakout_tries_.push_back(0);
+    breakout_timing_.emplace_back(seed_, agent_key(Population::Breakout, i), Stream::Timing);
     entry_stops_.push_back({spec_.price0 * (1 - d), breakout_accounts_[i], -1});
   }
   std::sort(entry_stops_.begin(), entry_stops_.end(), [](const Stop& x, const Stop& y) {

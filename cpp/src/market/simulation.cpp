@@ -60,6 +60,9 @@ void Simulation::run_task(const Scheduled& s) {
       queue_.push(s.t + ns(spec_.arbitrageurs.interval_s * (0.5 + arbs_[s.who].timing.uniform())),
                   Task::Arbitrage, s.who);
       break;
+    case Task::BreakoutRetry:
+      breakout_entry(s.who);
+      break;
     case Task::MetaChild:
       meta_child(s.who);
       if (meta_children_left_[s.who] > 0)

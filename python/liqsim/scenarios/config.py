@@ -51,7 +51,11 @@ class Traders:
 class Breakout:
     """Breakout traders: a sell-stop entry opens a leveraged short (lognormal leverage, capped
     at 100x, and collateral) when the perp trades at P0 x (1 - d), d uniform in
-    [distance_min, distance_max]. They add to the selling; a rebound liquidates them."""
+    [distance_min, distance_max]. They add to the selling; a rebound liquidates them.
+
+    An entry that finds no bids (the book is often empty at the cliff) or fills only part is
+    retried after an exponential delay with mean `retry_s` seconds, at most `retries` times,
+    so the short opens when the book refills instead of being lost."""
 
     count: int = 0
     leverage_median: float = 20.0
@@ -60,6 +64,8 @@ class Breakout:
     collateral_sigma: float = 1.0
     distance_min: float = 0.01
     distance_max: float = 0.06
+    retry_s: float = 5.0
+    retries: int = 0
 
 
 @dataclass(frozen=True)

@@ -36,7 +36,9 @@ struct TraderSpec {
 
 // Breakout traders: a sell-stop entry opens a leveraged short when the perp trades down to
 // P0 x (1 - distance) (distance uniform in [distance_min, distance_max]); they add to the
-// selling and are the shorts a rebound liquidates.
+// selling and are the shorts a rebound liquidates. An entry that finds no bids (or fills only
+// part) is retried after a delay ~ exponential(retry_s), at most `retries` times: the shorts
+// then open when the book refills, near the low, instead of being lost to an empty book.
 struct BreakoutSpec {
   std::int64_t count = 0;
   double leverage_median = 20.0;
@@ -45,6 +47,8 @@ struct BreakoutSpec {
   double collateral_sigma = 1.0;
   double distance_min = 0.01;
   double distance_max = 0.06;
+  double retry_s = 5.0;
+  std::int64_t retries = 0;
 };
 
 // Market makers quoting ladders on one instrument.

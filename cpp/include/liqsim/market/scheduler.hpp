@@ -18,6 +18,7 @@ enum class Task : std::uint32_t {
   Noise = 5,        // one noise order (who = instrument)
   Arbitrage = 6,    // one arbitrageur checks the basis (who = arbitrageur)
   MetaChild = 7,    // one child order of a meta-order (who = meta-order)
+  BreakoutRetry = 8,  // a breakout trader retries an entry that did not fill (who = trader)
 };
 
 struct Scheduled {

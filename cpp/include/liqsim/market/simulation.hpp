@@ -99,6 +99,7 @@ class Simulation {
   void meta_child(std::size_t j);
   void submit(InstrumentId inst, AccountId a, Side side, Kind kind, Price price, Qty qty,
               bool reduce_only = false);
+  void breakout_entry(std::size_t i);
 
   // Units
   const Units& units(InstrumentId inst) const { return inst == spec_.perp ? spec_.perp_units : spec_.spot_units; }
@@ -129,6 +130,8 @@ class Simulation {
   std::vector<Stop> long_stops_, short_stops_;  // sorted: next to trigger at the back
   std::vector<Stop> entry_stops_;               // breakout sell-stops, highest trigger at the back
   std::vector<double> breakout_usd_;            // position notional per breakout trader
+  std::vector<std::int64_t> breakout_tries_;    // entry attempts so far
+  std::vector<Rng> breakout_timing_;            // retry delays
   Rng noise_rng_[2], noise_timing_[2], external_rng_;
   std::vector<double> meta_child_usd_;
   std::vector<std::int64_t> meta_children_left_;

@@ -176,3 +176,23 @@ def test_makers_pull_depth_under_stress():
     ts = run().timeseries()
     assert ts.mm_depth_factor.iloc[0] == 1.0
     assert ts.mm_depth_factor.min() < 0.5  # the smoke sell-off stresses the makers
+
+
+def test_breakout_entries_rejected_by_an_empty_book_are_retried():
+    """At the cliff the bid side empties and breakout market sells are rejected (NO_LIQUIDITY);
+    with `retries` they try again later and most of the shorts open (nov21, seed 0, first
+    30 simulated minutes: 1,276 of 5,000 without retries, 4,325 with 30)."""
+    base = scenarios.get("nov21-2025")
+    opened = {}
+    for retries in (0, 30):
+        sc = base.replace(breakout=dataclasses.replace(base.breakout, retries=retries))
+        sim = Simulation(sc, seed=0)
+        bo = sim.accounts()["breakout"]
+        sim.run(until=1800.0)
+        ev = sim.events()
+        entries = ev[(ev["type"] == liqsim.EventType.FILL) & np.isin(ev["account"], bo)
+                     & (ev["side"] == -1) & (ev["code"] == 0)]
+        opened[retries] = len(np.unique(entries["account"]))
+        assert sim.exchange.ledger_total() == 0
+    assert opened[0] < 0.5 * len(bo)
+    assert opened[30] > 0.8 * len(bo)

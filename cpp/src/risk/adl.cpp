@@ -321,7 +321,21 @@ void AdlQueue::build(AdlRule rule, const std::vector<AdlCandidate>& candidates) 
   check_rule(rule);
   if (!is_ranking(rule)) fail(ErrorKind::InvalidConfig, "adl: AdlQueue needs a ranking rule");
   rule_ = rule;
-  ranked_ = std::set<AdlCandidate, Ahead>(candidates.begin(), candidates.end(), Ahead{rule});
+  // Key every candidate once and sort a flat array (a large ADL wave rebuilds this queue after
+  // each mark change: inserting 400,000 candidates one by one into the tree, each comparison
+  // re-computing two scores, was most of the oct10 full-scale run); the tree is then built
+  // from the sorted range in linear time.
+  std::vector<Keyed> keyed_all;
+  keyed_all.reserve(candidates.size());
+  for (const AdlCandidate& c : candidates) keyed_all.push_back(keyed(rule, c));
+  std::sort(keyed_all.begin(), keyed_all.end(), [rule](const Keyed& a, const Keyed& b) {
+    const int r = queue_cmp(rule, a, b);
+    return r != 0 ? r < 0 : a.c.account < b.c.account;
+  });
+  std::vector<AdlCandidate> sorted;
+  sorted.reserve(keyed_all.size());
+  for (const Keyed& k : keyed_all) sorted.push_back(k.c);
+  ranked_ = std::set<AdlCandidate, Ahead>(sorted.begin(), sorted.end(), Ahead{rule});
 }
 
 void AdlQueue::erase(const AdlCandidate& c) { ranked_.erase(c); }

@@ -36,10 +36,10 @@ def nov21_2025() -> Scenario:
         shock_start_s=600.0,
         insurance_fund=2e6,
         traders=Traders(count=100_000, long_share=0.8, leverage_median=5.0, leverage_sigma=0.7,
-                        collateral_median=60.0, collateral_sigma=1.2, entry_sigma=0.02,
-                        min_distance=0.015, stop_share=0.05, stop_distance=0.04),
-        breakout=Breakout(count=5_000, leverage_median=80.0, leverage_sigma=0.8, collateral_median=100.0,
-                          distance_max=0.05),
+                        collateral_median=90.0, collateral_sigma=1.2, entry_sigma=0.02,
+                        min_distance=0.01, stop_share=0.05, stop_distance=0.04),
+        breakout=Breakout(count=5_000, leverage_median=80.0, leverage_sigma=0.8, collateral_median=5.0,
+                          distance_max=0.05, retries=30),
         perp_makers=Makers(count=8, capital=2e6, depth_1pct=1.5e6, inventory_limit=1e6, skew_bps=20.0,
                            hedge_share=0.3),
         spot_makers=Makers(count=4, capital=2e6, depth_1pct=1e6, inventory_limit=1e6, skew_bps=20.0,
@@ -62,7 +62,7 @@ def nov3_2025() -> Scenario:
     Public facts: $1.27B liquidated in 24 h, ~90% longs, >300k traders; BTC 108k -> 105.4k;
     with books thinned out, 2-3% of the day's selling moved the price 6-7%. Targets: long share
     ~90% (0.85..0.95), drawdown 2..4%, depth at worst at most half of normal. Scale 1/100:
-    60,000 traders, an external-venue drop of 0.8% over 20 minutes plus $0.5M of spot selling.
+    60,000 traders, an external-venue drop of 1.5% over 20 minutes plus $0.5M of spot selling.
     """
     return Scenario(
         name="nov3-2025",
@@ -72,10 +72,10 @@ def nov3_2025() -> Scenario:
         shock_start_s=600.0,
         insurance_fund=1.5e6,
         traders=Traders(count=60_000, long_share=0.85, leverage_median=6.0, leverage_sigma=0.7,
-                        collateral_median=40.0, collateral_sigma=1.2, entry_sigma=0.02,
-                        min_distance=0.01, stop_share=0.05, stop_distance=0.03),
-        breakout=Breakout(count=4_000, leverage_median=80.0, collateral_median=100.0,
-                          distance_min=0.005, distance_max=0.03),
+                        collateral_median=60.0, collateral_sigma=1.2, entry_sigma=0.02,
+                        min_distance=0.006, stop_share=0.05, stop_distance=0.03),
+        breakout=Breakout(count=4_000, leverage_median=80.0, collateral_median=5.0,
+                          distance_min=0.005, distance_max=0.03, retries=30),
         perp_makers=Makers(count=8, capital=1.5e6, depth_1pct=0.6e6, inventory_limit=6e5, skew_bps=20.0,
                            hedge_share=0.3, stress_vol=0.003),
         spot_makers=Makers(count=4, capital=1.5e6, depth_1pct=0.5e6, inventory_limit=6e5, skew_bps=20.0,
@@ -84,8 +84,8 @@ def nov3_2025() -> Scenario:
         perp_noise=Noise(rate=2.0, size_median=1500.0),
         spot_noise=Noise(rate=1.0, size_median=1500.0),
         meta_orders=(MetaOrder(notional=-0.5e6, start_s=600.0, duration_s=1200.0, child_interval_s=5.0),),
-        index_shocks=(IndexShock(start_s=600.0, size=-0.008, duration_s=1200.0),),
-        external=ExternalVenue(sigma=0.0002, kappa=0.0, impact=6e-9, reversion=1 / 3600),
+        index_shocks=(IndexShock(start_s=600.0, size=-0.015, duration_s=1200.0),),
+        external=ExternalVenue(sigma=0.0002, kappa=0.0, impact=3e-9, reversion=1 / 3600),
         targets=(Target("long_liquidation_share", 0.85, 0.95),
                  Target("max_drawdown", 0.02, 0.04),
                  Target("depth_1pct_min_ratio", 0.0, 0.5, "thin books")),
@@ -113,7 +113,7 @@ def oct10_2025() -> Scenario:
                         collateral_median=600.0, collateral_sigma=1.2, entry_sigma=0.03,
                         min_distance=0.015, stop_share=0.05, stop_distance=0.05),
         breakout=Breakout(count=15_000, leverage_median=60.0, leverage_sigma=0.8,
-                          collateral_median=2000.0, distance_min=0.01, distance_max=0.10),
+                          collateral_median=500.0, distance_min=0.01, distance_max=0.10, retries=30),
         perp_makers=Makers(count=8, capital=5e7, depth_1pct=3e7, inventory_limit=3e7, skew_bps=20.0,
                            hedge_share=0.3),
         spot_makers=Makers(count=4, capital=5e7, depth_1pct=2e7, inventory_limit=3e7, skew_bps=20.0,

@@ -7,9 +7,6 @@ import numpy.typing as npt
 
 EVENT_DTYPE: np.dtype
 MAX_PRICE_TICKS: int
-
-def pooled_event_bytes() -> int: ...
-def free_pooled_events() -> None: ...
 MAX_QTY_LOTS: int
 EVENT_TYPE_CODES: dict[str, int]
 REASON_CODES: dict[str, int]
@@ -17,6 +14,9 @@ KIND_CODES: dict[str, int]
 CMD_CODES: dict[str, int]
 STP_CODES: dict[str, int]
 SYSTEM_ACCOUNTS: dict[str, int]
+
+def pooled_event_bytes() -> int: ...
+def free_pooled_events() -> None: ...
 
 class LiqsimError(Exception):
     row: int | None

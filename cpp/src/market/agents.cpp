@@ -82,12 +82,11 @@ void Simulation::breakout_entry(std::size_t i) {
   const std::optional<Price> last = ex_.last_trade(perp);
   const double p = last ? usd(perp, *last) : spec_.price0;
   const Qty want = lots(perp, breakout_usd_[i], p);
-  const Qty missing = want + std::min<Qty>(ex_.position(a, perp), 0);  // position <= 0
-  if (missing <= 0) return;
+  auto missing = [&] { return want + std::min<Qty>(ex_.position(a, perp), 0); };  // short: < 0
+  if (missing() <= 0) return;
   ++breakout_tries_[i];
-  submit(perp, a, Side::Sell, Kind::Market, 0, missing);
-  const bool short_of_target = want + std::min<Qty>(ex_.position(a, perp), 0) > 0;
-  if (short_of_target && breakout_tries_[i] <= spec_.breakout.retries)
+  submit(perp, a, Side::Sell, Kind::Market, 0, missing());
+  if (missing() > 0 && breakout_tries_[i] <= spec_.breakout.retries)
     queue_.push(now_ + std::max<Timestamp>(1, std::llround(breakout_timing_[i].exponential(
                                                    spec_.breakout.retry_s) * 1e9)),
                 Task::BreakoutRetry, static_cast<std::uint32_t>(i));

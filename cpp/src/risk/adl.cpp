@@ -192,6 +192,12 @@ int queue_cmp(AdlRule rule, const Keyed& a, const Keyed& b) {
   return 0;  // pro_rata, random: no queue
 }
 
+// Queue order as a strict total order: queue_cmp, then account id.
+bool keyed_ahead(AdlRule rule, const Keyed& a, const Keyed& b) {
+  const int r = queue_cmp(rule, a, b);
+  return r != 0 ? r < 0 : a.c.account < b.c.account;
+}
+
 // ---------------------------------------------------------------- allocation
 
 // Close candidates fully in the given order until `needed` is met.
@@ -213,10 +219,7 @@ std::vector<AdlFill> allocate_ranked(AdlRule rule, const std::vector<AdlCandidat
   std::vector<Keyed> ks;
   ks.reserve(cs.size());
   for (const AdlCandidate& c : cs) ks.push_back(keyed(rule, c));
-  const auto ahead = [rule](const Keyed& a, const Keyed& b) {
-    const int r = queue_cmp(rule, a, b);
-    return r != 0 ? r < 0 : a.c.account < b.c.account;  // a total order: ties by account
-  };
+  const auto ahead = [rule](const Keyed& a, const Keyed& b) { return keyed_ahead(rule, a, b); };
   // Usually the head of the queue covers the shortfall: rank only as deep as needed
   // (same result as a full sort, since the order is total).
   std::size_t k = std::min<std::size_t>(64, ks.size());
@@ -313,8 +316,7 @@ std::uint64_t uniform_below(std::uint64_t seed, std::uint64_t n) {
 bool AdlQueue::supports(AdlRule rule) { return is_ranking(rule); }
 
 bool AdlQueue::Ahead::operator()(const AdlCandidate& a, const AdlCandidate& b) const {
-  const int r = queue_cmp(rule, keyed(rule, a), keyed(rule, b));
-  return r != 0 ? r < 0 : a.account < b.account;
+  return keyed_ahead(rule, keyed(rule, a), keyed(rule, b));
 }
 
 void AdlQueue::build(AdlRule rule, const std::vector<AdlCandidate>& candidates) {
@@ -328,10 +330,8 @@ void AdlQueue::build(AdlRule rule, const std::vector<AdlCandidate>& candidates) 
   std::vector<Keyed> keyed_all;
   keyed_all.reserve(candidates.size());
   for (const AdlCandidate& c : candidates) keyed_all.push_back(keyed(rule, c));
-  std::sort(keyed_all.begin(), keyed_all.end(), [rule](const Keyed& a, const Keyed& b) {
-    const int r = queue_cmp(rule, a, b);
-    return r != 0 ? r < 0 : a.c.account < b.c.account;
-  });
+  std::sort(keyed_all.begin(), keyed_all.end(),
+            [rule](const Keyed& a, const Keyed& b) { return keyed_ahead(rule, a, b); });
   std::vector<AdlCandidate> sorted;
   sorted.reserve(keyed_all.size());
   for (const Keyed& k : keyed_all) sorted.push_back(k.c);

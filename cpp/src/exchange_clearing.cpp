@@ -312,8 +312,11 @@ void Exchange::sync_marks() {
 
 void Exchange::finish_command() {
   sync_marks();
-  control_stage();
-  sync_marks();  // a reopening auction trades
+  // With no breaker on and nothing halted the control stage has nothing to do.
+  if (with_breakers_ > 0 || any_halted_ > 0) {
+    control_stage();
+    sync_marks();  // a reopening auction trades
+  }
   if (risk_.enabled) risk_stage();
 }
 

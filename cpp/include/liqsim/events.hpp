@@ -88,8 +88,7 @@ class EventLog {
   Event& emit(EventType type, Timestamp ts, InstrumentId inst) {
     const std::int64_t seq = next_seq_++;
     if (!((mask_ >> static_cast<unsigned>(type)) & 1u)) return scratch_;
-    Event& e = buf_.emplace_back();
-    e = Event{};
+    Event& e = buf_.emplace_back();  // value-initialized: every field zero
     e.seq = seq;
     e.ts = ts;
     e.type = static_cast<std::uint8_t>(type);

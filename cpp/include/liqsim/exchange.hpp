@@ -336,8 +336,9 @@ class Exchange : private FillSink {
   std::uint64_t adl_rounds_ = 0;
   std::uint64_t auction_draws_ = 0;
   Timestamp last_unwind_[2] = {-1, -1};  // insurance fund, vault
-  std::size_t any_halted_ = 0;
-  std::vector<std::pair<AccountId, InstrumentId>> flat_deficits_;  // (account, margin scope)  // instruments currently halted or closed
+  std::size_t any_halted_ = 0;       // instruments currently halted or closed
+  std::size_t with_breakers_ = 0;    // instruments with a breaker policy on
+  std::vector<std::pair<AccountId, InstrumentId>> flat_deficits_;  // (account, margin scope)
   IdMap ids_;
   EventLog log_;
   Timestamp now_ = 0;

@@ -1,6 +1,8 @@
-"""Calibration targets of the presets (DESIGN section 6), breakers off, on three seeds each.
+"""Calibration targets of the presets (DESIGN section 6), breakers off, on five seeds each.
 
-The median of the three seeds must fall inside each target's range. Targets the model does
+The median of the five seeds must fall inside each target's range (five, not three: nov3's long
+share is in range on 55-70% of seeds, and a three-seed median of such a target is close to a
+coin flip). Targets the model does
 not meet yet are marked xfail with the reason (figures over 20 seeds: docs/calibration.md).
 """
 
@@ -14,7 +16,7 @@ from liqsim import scenarios
 from liqsim.metrics import RunContext, compute_metrics
 from liqsim.simulation import Simulation
 
-SEEDS = (0, 1, 2)
+SEEDS = (0, 1, 2, 3, 4)
 _cache: dict[str, list[dict[str, float]]] = {}
 
 # (preset, metric): why it is not met yet.

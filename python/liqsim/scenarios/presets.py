@@ -62,7 +62,8 @@ def nov3_2025() -> Scenario:
     Public facts: $1.27B liquidated in 24 h, ~90% longs, >300k traders; BTC 108k -> 105.4k;
     with books thinned out, 2-3% of the day's selling moved the price 6-7%. Targets: long share
     ~90% (0.85..0.95), drawdown 2..4%, depth at worst at most half of normal. Scale 1/100:
-    60,000 traders, an external-venue drop of 1.5% over 20 minutes plus $0.5M of spot selling.
+    60,000 traders and 3,000 breakout shorts, an external-venue drop of 1.5% over 20 minutes
+    plus $0.5M of spot selling.
     """
     return Scenario(
         name="nov3-2025",
@@ -74,18 +75,18 @@ def nov3_2025() -> Scenario:
         traders=Traders(count=60_000, long_share=0.85, leverage_median=6.0, leverage_sigma=0.7,
                         collateral_median=60.0, collateral_sigma=1.2, entry_sigma=0.02,
                         min_distance=0.006, stop_share=0.05, stop_distance=0.03),
-        breakout=Breakout(count=4_000, leverage_median=80.0, collateral_median=5.0,
+        breakout=Breakout(count=3_000, leverage_median=70.0, leverage_sigma=1.0, collateral_median=5.0,
                           distance_min=0.005, distance_max=0.03, retries=30),
         perp_makers=Makers(count=8, capital=1.5e6, depth_1pct=0.6e6, inventory_limit=6e5, skew_bps=20.0,
-                           hedge_share=0.3, stress_vol=0.003),
+                           hedge_share=0.3, stress_vol=0.0022),
         spot_makers=Makers(count=4, capital=1.5e6, depth_1pct=0.5e6, inventory_limit=6e5, skew_bps=20.0,
-                           hedge_share=0.3, stress_vol=0.003),
+                           hedge_share=0.3, stress_vol=0.0022),
         arbitrageurs=Arbitrageurs(count=4, capital=3e5, leverage=3.0, threshold_bps=10.0, clip=2e4),
         perp_noise=Noise(rate=2.0, size_median=1500.0),
         spot_noise=Noise(rate=1.0, size_median=1500.0),
         meta_orders=(MetaOrder(notional=-0.5e6, start_s=600.0, duration_s=1200.0, child_interval_s=5.0),),
         index_shocks=(IndexShock(start_s=600.0, size=-0.015, duration_s=1200.0),),
-        external=ExternalVenue(sigma=0.0002, kappa=0.0, impact=3e-9, reversion=1 / 3600),
+        external=ExternalVenue(sigma=0.0001, kappa=0.0, impact=3e-9, reversion=1 / 3600),
         targets=(Target("long_liquidation_share", 0.85, 0.95),
                  Target("max_drawdown", 0.02, 0.04),
                  Target("depth_1pct_min_ratio", 0.0, 0.5, "thin books")),

@@ -2,8 +2,8 @@
 
 The median of the five seeds must fall inside each target's range (five, not three: nov3's long
 share is in range on 55-70% of seeds, and a three-seed median of such a target is close to a
-coin flip). Targets the model does
-not meet yet are marked xfail with the reason (figures over 20 seeds: docs/calibration.md).
+coin flip). Targets the model does not meet yet are marked xfail with the reason (figures over
+20 seeds: docs/calibration.md).
 """
 
 from __future__ import annotations

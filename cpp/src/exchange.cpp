@@ -353,37 +353,22 @@ void Exchange::amend(OrderId id, Price price, Qty qty, Timestamp ts) {
 }
 
 // Cancels and amends of old orders are random accesses into the id map and the order pool
-// (cache misses that dominated a batch). The loop runs a three-stage prefetch: the id map slot
-// of the row kIdAhead ahead, the resting order of the row kOrderAhead ahead (its slot is in
-// cache by then), and the order's list neighbours of the row kNeighbourAhead ahead; for a new
-// order kNeighbourAhead ahead, the account's newest resting order it will be linked to. Hints
-// only: what the rows do is unchanged.
+// (cache misses that dominated a batch): the loop prefetches the id map slot of the row
+// kIdAhead ahead, then the resting order of the row kOrderAhead ahead, whose slot is in cache
+// by then. Hints only: what the rows do is unchanged.
 void Exchange::prefetch_row(const BatchView& b, std::size_t i) const {
-  constexpr std::size_t kIdAhead = 16, kOrderAhead = 8, kNeighbourAhead = 4;
+  constexpr std::size_t kIdAhead = 16, kOrderAhead = 8;
   auto touches_order = [&](std::size_t j) {
     return b.cmd[j] == static_cast<std::uint8_t>(Cmd::Cancel) ||
            b.cmd[j] == static_cast<std::uint8_t>(Cmd::Amend);
   };
-  // The book of a live order row j refers to, or nullptr.
-  auto live_book = [&](std::size_t j, std::uint32_t& idx) -> const OrderBook* {
-    const std::uint64_t h = ids_.find(b.order_id[j]);
-    if (h == IdMap::kMissing || is_done(h)) return nullptr;
-    const auto inst = static_cast<std::size_t>(handle_instrument(h));
-    if (inst >= instruments_.size()) return nullptr;
-    idx = handle_index(h);
-    return &instruments_[inst].book;
-  };
-  std::uint32_t idx = 0;
   if (i + kIdAhead < b.n && touches_order(i + kIdAhead)) ids_.prefetch(b.order_id[i + kIdAhead]);
-  if (i + kOrderAhead < b.n && touches_order(i + kOrderAhead))
-    if (const OrderBook* book = live_book(i + kOrderAhead, idx)) book->prefetch(idx);
-  const std::size_t k = i + kNeighbourAhead;
-  if (k >= b.n) return;
-  if (touches_order(k)) {
-    if (const OrderBook* book = live_book(k, idx)) book->prefetch_neighbours(idx);
-  } else if (b.cmd[k] == static_cast<std::uint8_t>(Cmd::New) && b.instrument[k] >= 0 &&
-             static_cast<std::size_t>(b.instrument[k]) < instruments_.size()) {
-    instruments_[static_cast<std::size_t>(b.instrument[k])].book.prefetch_account_head(b.account[k]);
+  if (i + kOrderAhead < b.n && touches_order(i + kOrderAhead)) {
+    const std::uint64_t h = ids_.find(b.order_id[i + kOrderAhead]);
+    if (h != IdMap::kMissing && !is_done(h)) {
+      const auto inst = static_cast<std::size_t>(handle_instrument(h));
+      if (inst < instruments_.size()) instruments_[inst].book.prefetch(handle_index(h));
+    }
   }
 }
 

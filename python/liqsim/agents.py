@@ -59,9 +59,9 @@ class MarketView:
         self.scenario = sim.scenario
         self.exchange: "Exchange" = ex
         perp = ex.instrument(0)
-        m = ex._engine.mark(0)
+        m = ex.mark(0)
         ix = ex._engine.index(0)
-        self.mark: float = math.nan if m is None else m * perp.tick_size
+        self.mark: float = math.nan if m is None else m
         self.index: float = math.nan if ix is None else ix * perp.tick_size
         #: Top `levels` of each book: dict of bid/ask price (ticks), qty (lots), count arrays.
         self.perp_book: dict[str, np.ndarray] = ex.depth(0, levels)

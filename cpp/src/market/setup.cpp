@@ -11,8 +11,6 @@ namespace liqsim::market {
 
 namespace {
 
-constexpr Timestamp kNs = 1'000'000'000;
-
 Timestamp ns(double seconds) { return std::max<Timestamp>(1, std::llround(seconds * 1e9)); }
 
 // Events the run keeps by default: trades, the risk and money trail, and state changes (the
@@ -164,7 +162,6 @@ void Simulation::setup() {
     queue_.push(t0 + ns(arbs_[i].timing.uniform() * spec_.arbitrageurs.interval_s), Task::Arbitrage, i);
   for (std::uint32_t j = 0; j < spec_.meta_orders.size(); ++j)
     queue_.push(t0 + ns(spec_.meta_orders[j].start_s), Task::MetaChild, j);
-  (void)kNs;
 }
 
 // Traders: side, leverage, collateral and entry price from each trader's own set-up stream.
@@ -231,7 +228,6 @@ void Simulation::setup_traders() {
   // The traders' net position is held by 1x-collateralised basis accounts (cash-and-carry
   // funds short the perp against spot), trader i facing basis account i mod K.
   const std::size_t k = basis_accounts_.size();
-  std::vector<double> basis_usd(k, 0.0);
   for (std::size_t b = 0; b < k; ++b) {
     std::vector<AccountId> a;
     std::vector<Qty> q;

@@ -50,7 +50,7 @@ void Simulation::run_task(const Scheduled& s) {
       break;
     }
     case Task::Noise: {
-      noise_order(static_cast<InstrumentId>(s.who));
+      noise_order(s.who == 0 ? spec_.perp : spec_.spot);  // who: 0 perp noise, 1 spot noise
       const NoiseSpec& n = s.who == 0 ? spec_.perp_noise : spec_.spot_noise;
       queue_.push(s.t + ns(noise_timing_[s.who].exponential(1.0 / n.rate)), Task::Noise, s.who);
       break;

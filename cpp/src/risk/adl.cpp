@@ -405,10 +405,8 @@ std::vector<std::uint8_t> adl_lights(AdlRule rule, const std::vector<AdlCandidat
   for (const AdlCandidate& c : candidates) ks.push_back(keyed(rule, c));
   std::vector<std::size_t> order(n);
   std::iota(order.begin(), order.end(), std::size_t{0});
-  std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
-    const int r = queue_cmp(rule, ks[a], ks[b]);
-    return r != 0 ? r < 0 : ks[a].c.account < ks[b].c.account;
-  });
+  std::sort(order.begin(), order.end(),
+            [&](std::size_t a, std::size_t b) { return keyed_ahead(rule, ks[a], ks[b]); });
   std::vector<std::uint8_t> lights(n);
   std::size_t ahead = 0;  // candidates strictly ahead of the current tie group
   for (std::size_t p = 0; p < n; ++p) {

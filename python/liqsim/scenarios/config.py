@@ -232,7 +232,8 @@ class Scenario:
 
     @property
     def exogenous_notional(self) -> float:
-        """USD of scheduled meta-orders (absolute), the denominator of `amplification`."""
+        """USD of scheduled meta-orders (absolute). The denominator of `amplification` is what
+        was executed (`Simulation.exogenous_notional`), which is less when children are cut off."""
         return float(sum(abs(m.notional) for m in self.meta_orders))
 
     def replace(self, **changes: Any) -> "Scenario":

@@ -121,21 +121,6 @@ class OrderBook {
   void prefetch(std::uint32_t idx) const {
     if (idx < pool_.size()) __builtin_prefetch(&pool_[idx]);
   }
-  // Later hint for the same cancel: the FIFO and account-list neighbours that unlinking the
-  // order writes (random places in the pool).
-  void prefetch_neighbours(std::uint32_t idx) const {
-    if (idx >= pool_.size()) return;
-    const RestingOrder& o = pool_[idx];
-    for (const std::uint32_t j : {o.prev, o.next, o.acct_prev, o.acct_next})
-      if (j < pool_.size()) __builtin_prefetch(&pool_[j], 1);
-  }
-  // Hint for a new order of account `a` that may rest: resting links it in front of the
-  // account's newest order.
-  void prefetch_account_head(AccountId a) const {
-    if (a < 0 || static_cast<std::size_t>(a) >= accounts_.size()) return;
-    const std::uint32_t j = accounts_[a].head;
-    if (j < pool_.size()) __builtin_prefetch(&pool_[j], 1);
-  }
   bool empty(Side side) const { return levels(side).empty(); }
   const Level& best(Side side) const { return levels(side).back(); }
   // Levels of one side, best first.

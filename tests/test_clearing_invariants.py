@@ -501,13 +501,27 @@ REGRESSIONS = {
         risk=dict(liquidation="market", market_slippage=0.05), inst1=None, taker_fee=0.0,
         maker_fee=0.0, deposits=[1000, 1000, 1000], insurance=1_000_000.0,
         commands=[("order", 0, 0, 0, 1, "ioc", 60, 80, False), ("mark", 0, 0, -300, True)]),
+    # Partial mode, no bids, everything at ts 0: the slice expires unfilled and the account
+    # stays below maintenance. The slice time was stored as max(ts, 1) (0 meaning never), so at
+    # ts 0 the next command saw "now - last = -1 < cooldown 0" and never retried.
+    "partial_slice_at_ts_zero_is_retried": Scenario(
+        risk=dict(liquidation="partial", partial_fraction=0.1, partial_cooldown=0.0,
+                  partial_threshold=0.0, market_slippage=0.01), inst1=None, taker_fee=0.0,
+        maker_fee=0.0, deposits=[1000, 1000, 1000], insurance=1_000_000.0,
+        commands=[("order", 0, 0, 0, 1, "ioc", 60, 80, False), ("pull", 0, 0, 1),
+                  ("mark", 0, 0, -110, False), ("mark", 0, 0, -1, False)]),
 }
+
+
+REGRESSION_PATHS = {"partial_slice_at_ts_zero_is_retried": {"liquidation": 2}}
 
 
 @pytest.mark.parametrize("name", REGRESSIONS)
 def test_regression_streams(name):
     run = Run(REGRESSIONS[name]).run()
-    assert run.counts["liquidation"] >= 1 and run.counts["takeover"] >= 1  # the path still runs
+    # The path each stream exercised still runs (the ts-0 partial stream: the slice is retried).
+    need = REGRESSION_PATHS.get(name, {"liquidation": 1, "takeover": 1})
+    assert all(run.counts[k] >= v for k, v in need.items()), (dict(run.counts), need)
 
 
 @settings(SETTINGS, max_examples=25)

@@ -67,8 +67,9 @@ void Exchange::risk_stage() {
       if (std::binary_search(done.begin(), done.end(), c) || !has_position(c.first, c.second)) continue;
       const AccountRisk r = scope_risk(c.first, c.second);
       if (r.equity >= r.maintenance) continue;
+      // last_liquidation_ holds the time + 1 (0 = never), so a slice at ts 0 is told apart.
       if (risk_.mode == LiquidationMode::Partial && r.equity >= 0 && last_liquidation_[c.first] > 0 &&
-          now_ - last_liquidation_[c.first] < risk_.partial_cooldown_ns)
+          now_ - (last_liquidation_[c.first] - 1) < risk_.partial_cooldown_ns)
         continue;
       due.push_back({c, r.equity, r.maintenance});
     }
@@ -114,7 +115,7 @@ void Exchange::liquidate(AccountId a, InstrumentId scope) {
     const AccountRisk now = scope_risk(a, scope);
     if (!has_position(a, scope) || now.equity >= now.maintenance) return;
   }
-  last_liquidation_[a] = now_ > 0 ? now_ : 1;
+  last_liquidation_[a] = now_ + 1;
 
   const bool to_vault = risk_.backstop == BackstopKind::Vault &&
                         int128{r.equity} * kPpm < int128{r.maintenance} * risk_.vault_trigger_ppm;

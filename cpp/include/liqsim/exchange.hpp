@@ -331,7 +331,7 @@ class Exchange : private FillSink {
   AccountArray<std::uint8_t> dirty_;
   std::vector<AccountId> dirty_list_;
   std::vector<AccountId> multi_;  // accounts with positions in several instruments
-  AccountArray<Timestamp> last_liquidation_;
+  AccountArray<Timestamp> last_liquidation_;  // time of the last partial slice + 1; 0 = never
   AccountArray<std::uint8_t> in_multi_;
   std::uint64_t adl_rounds_ = 0;
   std::uint64_t auction_draws_ = 0;

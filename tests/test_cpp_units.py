@@ -1,5 +1,5 @@
 """Runs the standalone C++ unit programs in tests/cpp (margin tiers, mark price, funding, ADL,
-auction, breakers) built with AddressSanitizer and UBSan, so CI checks the C++ components
+auction, breakers, order-id map) built with AddressSanitizer and UBSan, so CI checks the C++ components
 directly and under sanitizers, not only through the bindings."""
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ PROGRAMS = {
     "test_adl.cpp": ["risk/adl.cpp"],
     "test_auction.cpp": ["book/order_book.cpp", "book/auction.cpp"],
     "test_breakers.cpp": ["control/breakers.cpp"],
+    "test_id_map.cpp": [],
 }
 FLAGS = ["-std=c++20", "-O1", "-g", "-Wall", "-Wextra", "-Wpedantic", "-Wshadow", "-Wconversion",
          "-Wno-sign-conversion", "-Werror", "-fsanitize=address,undefined", "-fno-sanitize-recover=all"]

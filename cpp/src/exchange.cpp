@@ -303,7 +303,7 @@ void Exchange::cancel(OrderId id, Timestamp ts) {
   order_event(EventType::Cancel, Reason::UserCancel, inst, o.id, o.account, o.side, o.price,
               o.leaves);
   book.remove(idx);
-  retire(id, inst);
+  ids_.retire_live(id, inst);
 }
 
 void Exchange::amend(OrderId id, Price price, Qty qty, Timestamp ts) {

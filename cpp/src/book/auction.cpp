@@ -142,12 +142,12 @@ Price OrderBook::uncross(Price reference, MatchContext& ctx) {
                     /*auction=*/true};
 
     if (b.leaves == 0) {
-      ctx.ids.set(b.id, done_handle(ctx.instrument));
+      ctx.ids.retire_live(b.id, ctx.instrument);
       detach(bl, bi);
       erase_level_if_empty(Side::Buy, bids_.size() - 1);
     }
     if (a.leaves == 0) {
-      ctx.ids.set(a.id, done_handle(ctx.instrument));
+      ctx.ids.retire_live(a.id, ctx.instrument);
       detach(al, ai);
       erase_level_if_empty(Side::Sell, asks_.size() - 1);
     }

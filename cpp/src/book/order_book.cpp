@@ -77,7 +77,7 @@ bool OrderBook::match(Taker& t, MatchContext& ctx) {
     const Fill fill{ctx.instrument, t.id, m.id, t.account, m.account, t.side, px, f};
 
     if (m.leaves == 0) {
-      ctx.ids.set(m.id, done_handle(ctx.instrument));
+      ctx.ids.retire_live(m.id, ctx.instrument);
       detach(lv, mi);
       if (lv.count == 0) opp.pop_back();
     }
@@ -136,7 +136,7 @@ void OrderBook::cancel_maker(std::uint32_t idx, Qty cancel_qty, Reason why, Matc
   e.qty = cancel_qty;
   e.leaves = m.leaves - cancel_qty;
   if (cancel_qty == m.leaves) {
-    ctx.ids.set(m.id, done_handle(ctx.instrument));
+    ctx.ids.retire_live(m.id, ctx.instrument);
     remove(idx);
   } else {
     reduce(idx, m.leaves - cancel_qty);

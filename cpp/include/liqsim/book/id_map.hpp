@@ -1,10 +1,15 @@
-// Map from order id to a 64-bit handle. Ids are never erased (an id stays "seen" after its
-// order is done, so reuse is detected and late cancels are told apart from unknown ids).
+// Map from order id to a 64-bit handle: where a live order rests, or that an id was used and
+// its order is done. Ids are never erased (an id stays "seen" after its order is done, so reuse
+// is detected and late cancels are told apart from unknown ids).
 //
 // Callers mostly number orders sequentially, so ids below 2^32 go to a paged direct table
-// (4096 slots a page, pages allocated on first use): consecutive ids share cache lines and a
-// lookup is two dependent loads, not a probe into a table of millions. Other ids (e.g. the
-// engine's own, from 2^62) fall back to open addressing with linear probing.
+// (4096 ids a page, pages allocated on first use). Most lookups in a busy book are of orders
+// that are already done (late cancels), so a page keeps per id only a state byte (instrument + 1,
+// 0 = never seen) and a live bit, 1 1/8 bytes an id, and the 8-byte handle only for ids that
+// were ever live. A late cancel then reads ~1 MB per million ids instead of 8 MB: on the dev VMs
+// software prefetches of the large table were dropped and each late cancel stalled ~100 ns
+// (docs/benchmarks.md). Other ids (e.g. the engine's own, from 2^62) fall back to open
+// addressing with linear probing over full handles.
 #pragma once
 #include <array>
 #include <cstdint>
@@ -15,9 +20,27 @@
 
 namespace liqsim {
 
+// Handles: a live order is (instrument << 32 | pool index); an order that was seen but is no
+// longer live has the top bit set and keeps its instrument in the low bits.
+inline constexpr std::uint64_t kDoneBit = std::uint64_t{1} << 63;
+
+inline std::uint64_t live_handle(InstrumentId inst, std::uint32_t idx) {
+  return (static_cast<std::uint64_t>(static_cast<std::uint32_t>(inst)) << 32) | idx;
+}
+inline std::uint64_t done_handle(InstrumentId inst) {
+  return kDoneBit | static_cast<std::uint32_t>(inst);
+}
+inline bool is_done(std::uint64_t h) { return (h & kDoneBit) != 0; }
+inline InstrumentId handle_instrument(std::uint64_t h) {
+  return is_done(h) ? static_cast<InstrumentId>(h & 0xFFFFFFFFu) : static_cast<InstrumentId>(h >> 32);
+}
+inline std::uint32_t handle_index(std::uint64_t h) { return static_cast<std::uint32_t>(h); }
+
 class IdMap {
  public:
   static constexpr std::uint64_t kMissing = ~std::uint64_t{0};
+  // Instruments the dense pages can record (the state byte holds instrument + 1).
+  static constexpr InstrumentId kMaxInstruments = 255;
 
   IdMap(IdMap&&) noexcept = default;
   IdMap& operator=(IdMap&&) noexcept = default;
@@ -42,7 +65,12 @@ class IdMap {
     if (u < kDenseLimit) {
       const std::size_t page = u >> kPageBits;
       if (page >= pages_.size() || !pages_[page]) return kMissing;
-      return (*pages_[page])[u & kPageMask];
+      const Page& pg = *pages_[page];
+      const std::size_t i = u & kPageMask;
+      const std::uint8_t st = pg.state[i];
+      if (st == 0) return kMissing;
+      if (!((pg.live[i >> 6] >> (i & 63)) & 1u)) return done_handle(st - 1);
+      return (*pg.handles)[i];
     }
     std::size_t i = slot(id);
     while (true) {
@@ -58,22 +86,28 @@ class IdMap {
     const auto u = static_cast<std::uint64_t>(id);
     if (u >= kDenseLimit) return;
     const std::size_t page = u >> kPageBits;
-    if (page < pages_.size() && pages_[page]) __builtin_prefetch(&(*pages_[page])[u & kPageMask]);
+    if (page < pages_.size() && pages_[page]) __builtin_prefetch(&pages_[page]->state[u & kPageMask]);
   }
 
-  // Inserts or overwrites.
+  // Inserts or overwrites. A handle's instrument must be below kMaxInstruments.
   void set(OrderId id, std::uint64_t value) {
     const auto u = static_cast<std::uint64_t>(id);
     if (u < kDenseLimit) {
       const std::size_t page = u >> kPageBits;
       if (page >= pages_.size()) pages_.resize(page + 1);
-      if (!pages_[page]) {
-        pages_[page] = std::make_unique<Page>();
-        pages_[page]->fill(kMissing);
+      if (!pages_[page]) pages_[page] = std::make_unique<Page>();
+      Page& pg = *pages_[page];
+      const std::size_t i = u & kPageMask;
+      if (pg.state[i] == 0) ++size_;
+      pg.state[i] = static_cast<std::uint8_t>(handle_instrument(value) + 1);
+      const std::uint64_t bit = std::uint64_t{1} << (i & 63);
+      if (is_done(value)) {
+        pg.live[i >> 6] &= ~bit;  // the stale handle stays in `handles`, unread
+      } else {
+        pg.live[i >> 6] |= bit;
+        if (!pg.handles) pg.handles = std::make_unique<std::array<std::uint64_t, kPageSize>>();
+        (*pg.handles)[i] = value;
       }
-      std::uint64_t& slot_value = (*pages_[page])[u & kPageMask];
-      if (slot_value == kMissing) ++size_;
-      slot_value = value;
       return;
     }
     if ((hashed_ + 1) * 2 > table_.size()) rehash(table_.size() * 2);
@@ -86,13 +120,33 @@ class IdMap {
     table_[i] = Entry{id, value};
   }
 
+  // set(id, done_handle(inst)) for an id that is live now: for dense ids only its live bit
+  // changes (the state byte already holds the instrument), so no random read is needed.
+  void retire_live(OrderId id, InstrumentId inst) {
+    const auto u = static_cast<std::uint64_t>(id);
+    if (u >= kDenseLimit) return set(id, done_handle(inst));
+    const std::size_t i = u & kPageMask;
+    pages_[u >> kPageBits]->live[i >> 6] &= ~(std::uint64_t{1} << (i & 63));
+  }
+
   std::size_t size() const { return size_; }
 
  private:
   static constexpr unsigned kPageBits = 12;
-  static constexpr std::uint64_t kPageMask = (std::uint64_t{1} << kPageBits) - 1;
+  static constexpr std::size_t kPageSize = std::size_t{1} << kPageBits;
+  static constexpr std::uint64_t kPageMask = kPageSize - 1;
   static constexpr std::uint64_t kDenseLimit = std::uint64_t{1} << 32;
-  using Page = std::array<std::uint64_t, std::size_t{1} << kPageBits>;
+
+  struct Page {
+    Page() = default;
+    Page(const Page& o) : state(o.state), live(o.live) {
+      if (o.handles) handles = std::make_unique<std::array<std::uint64_t, kPageSize>>(*o.handles);
+    }
+    Page& operator=(const Page&) = delete;
+    std::array<std::uint8_t, kPageSize> state{};         // instrument + 1; 0 = never seen
+    std::array<std::uint64_t, kPageSize / 64> live{};    // bit set: `handles` holds a live order
+    std::unique_ptr<std::array<std::uint64_t, kPageSize>> handles;  // once an id here rests
+  };
 
   struct Entry {
     OrderId key = 0;  // 0 = empty (valid ids are >= 1)

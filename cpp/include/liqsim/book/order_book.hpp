@@ -13,21 +13,6 @@
 namespace liqsim {
 
 inline constexpr std::uint32_t kNil = ~std::uint32_t{0};
-// Id-map handles: a live order is (instrument << 32 | pool index); an order that was seen but
-// is no longer live has the top bit set and keeps its instrument in the low bits.
-inline constexpr std::uint64_t kDoneBit = std::uint64_t{1} << 63;
-
-inline std::uint64_t live_handle(InstrumentId inst, std::uint32_t idx) {
-  return (static_cast<std::uint64_t>(static_cast<std::uint32_t>(inst)) << 32) | idx;
-}
-inline std::uint64_t done_handle(InstrumentId inst) {
-  return kDoneBit | static_cast<std::uint32_t>(inst);
-}
-inline bool is_done(std::uint64_t h) { return (h & kDoneBit) != 0; }
-inline InstrumentId handle_instrument(std::uint64_t h) {
-  return is_done(h) ? static_cast<InstrumentId>(h & 0xFFFFFFFFu) : static_cast<InstrumentId>(h >> 32);
-}
-inline std::uint32_t handle_index(std::uint64_t h) { return static_cast<std::uint32_t>(h); }
 
 struct RestingOrder {
   OrderId id;

@@ -211,6 +211,8 @@ def test_backstop_unwind_fills_are_not_counted_as_liquidations_again():
     ("capped_pro_rata", {"S1": 250, "S2": 250}),    # cap c: min(600, c) + min(400, c) = 500
 ])
 def test_fund_exhausted_triggers_adl_with_exact_counterparties(rule, expected):
+    from liqsim.metrics import RunContext, bad_debt
+
     ex, (L, W, S1, S2, M) = setup_liquidation(insurance=400, bid=None, adl_rule=rule)
     ex.set_mark(0, 39_000)  # loss at takeover would be 500 > fund 400: deleverage instead
     ev = ex.drain_events()
@@ -224,10 +226,37 @@ def test_fund_exhausted_triggers_adl_with_exact_counterparties(rule, expected):
     # L was under water is the bad debt ADL covered; the fund is untouched.
     assert ex.position(L, 0) == 0 and ex.account(L).cash == 0
     assert ex.bad_debt == pytest.approx(500)
+    ctx = RunContext(cash_unit=0.001, perp=0, cash_per_tick_lot=1, shock_start=0.0,
+                     exogenous_notional=0.0, duration=10.0)
+    assert bad_debt(ev, ctx) == pytest.approx(500)  # the run metric: all of it covered by ADL
     assert ex.insurance_fund == pytest.approx(400)
     assert ex.position(S1, 0) == -600 + expected["S1"] and ex.position(S2, 0) == -400 + expected["S2"]
     assert ex.balances().sum() == 0
     assert sum(ex.positions(0)) + ex.position(IF, 0) == 0
+
+
+def test_loss_beyond_the_fund_is_socialized_and_counted_as_bad_debt():
+    """L closes its own long far under the mark (a reduce-only sell skips the margin check):
+    it ends flat at -2,500 USD. The fund (1,000) pays it and goes 1,500 below zero; the 1,500
+    are socialized over the traders with equity, and the run metric counts exactly those."""
+    from liqsim import Reason
+    from liqsim.metrics import RunContext, bad_debt
+
+    ex, (L, W, S1, S2, M) = setup_liquidation(insurance=1_000, bid=None)
+    ex.submit(0, M, "buy", 35_000, 0.5)
+    # L sells 0.5 at 35,000: realizes -7,500 on 5,000 USD -> -2,500 (bankruptcy was 40,000)
+    ex.submit(0, L, "sell", 35_000, 0.5, kind="ioc", reduce_only=True)
+    ev = ex.drain_events()
+    assert ex.position(L, 0) == 0 and ex.account(L).cash == 0
+    bd = ev[ev["type"] == EventType.BAD_DEBT]
+    paid = bd[bd["code"] == 0]
+    assert paid["other_account"].tolist() == [IF] and paid["cash"].tolist() == [2_500_000]
+    shares = bd[bd["code"] == int(Reason.SOCIALIZED)]
+    assert set(shares["account"].tolist()) == {IF} and shares["cash"].sum() == 1_500_000
+    assert ex.insurance_fund == 0 and ex.balances().sum() == 0
+    ctx = RunContext(cash_unit=0.001, perp=0, cash_per_tick_lot=1, shock_start=0.0,
+                     exogenous_notional=0.0, duration=10.0)
+    assert bad_debt(ev, ctx) == pytest.approx(1_500)
 
 
 def test_random_adl_is_seeded_and_closes_exactly_the_shortfall():

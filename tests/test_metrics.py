@@ -55,8 +55,9 @@ EVENTS = make_events(
     dict(type=ADL, side=-1, price=970_000, qty=4, account=7, other_account=21, cash=50_000_000),
     dict(type=ADL, side=-1, price=970_000, qty=6, account=7, other_account=22, cash=80_000_000),
     dict(type=ADL, side=-1, price=960_000, qty=2, account=8, other_account=21, cash=10_000_000),
-    # deficit $120 (code 0); a socialized share of $30 (code SOCIALIZED) is not counted again
-    dict(type=BAD_DEBT, code=0, account=7, cash=120_000_000),
+    # deficit $150 (code 0) of which the ADL price covered $90 (other_leaves); a $30 share
+    # charged to account 21 (code SOCIALIZED): $120 left after the fund
+    dict(type=BAD_DEBT, code=0, account=7, cash=150_000_000, other_leaves=90_000_000),
     dict(type=BAD_DEBT, code=int(Reason.SOCIALIZED), account=7, other_account=21, cash=30_000_000),
 )
 
@@ -89,7 +90,7 @@ def test_adl_metrics_and_bad_debt():
     assert M.adl_notional(EVENTS, CTX) == pytest.approx(1_162.0)
     assert M.adl_fills(EVENTS, CTX) == 3.0
     assert M.adl_counterparties(EVENTS, CTX) == 2.0
-    # only the code-0 deficit: 120_000_000 * 1e-6 = $120
+    # ADL-covered part of the deficit + the socialized share: (90 + 30) * 1e6 * 1e-6 = $120
     assert M.bad_debt(EVENTS, CTX) == pytest.approx(120.0)
     # counterparty profit closed 50 + 80 + 10 = 140 vs shortfall 120 -> 20
     assert M.adl_overshoot(EVENTS, CTX) == pytest.approx(20.0)
@@ -98,7 +99,7 @@ def test_adl_metrics_and_bad_debt():
 def test_adl_overshoot_is_zero_when_adl_closed_less_than_the_shortfall():
     ev = make_events(
         dict(type=ADL, price=970_000, qty=4, other_account=21, cash=50_000_000),  # $50 profit
-        dict(type=BAD_DEBT, code=0, cash=70_000_000),  # $70 shortfall -> max(0, 50 - 70) = 0
+        dict(type=BAD_DEBT, code=0, cash=70_000_000, other_leaves=70_000_000),  # $70 -> max(0, 50 - 70) = 0
     )
     assert M.adl_overshoot(ev, CTX) == 0.0
 
@@ -332,5 +333,20 @@ def test_bad_inputs_raise_invalid_config_error():
 def test_bad_debt_excludes_deficits_the_fund_paid():
     # 50 USD covered by the insurance fund (other_account -1), 30 USD left for ADL.
     ev = make_events(dict(type=14, code=0, account=7, other_account=-1, cash=50_000_000),
-                     dict(type=14, code=0, account=8, other_account=0, cash=30_000_000))
+                     dict(type=14, code=0, account=8, other_account=0, cash=30_000_000,
+                          other_leaves=30_000_000))
     assert M.bad_debt(ev, CTX) == pytest.approx(30.0)
+
+
+def test_bad_debt_counts_losses_socialized_after_the_fund_ran_out():
+    # The fund paid an 80 USD deficit (code 0, other_account -1) but held only 55: it went
+    # 25 below zero, and the 25 were socialized over two traders (account -1 = the fund).
+    soc = int(Reason.SOCIALIZED)
+    ev = make_events(dict(type=14, code=0, account=7, other_account=-1, cash=80_000_000),
+                     dict(type=14, code=soc, account=-1, other_account=3, cash=15_000_000),
+                     dict(type=14, code=soc, account=-1, other_account=4, cash=10_000_000))
+    assert M.bad_debt(ev, CTX) == pytest.approx(25.0)
+    # ADL at the mark: the deficit (code 0, other_leaves 0) is paid by shares, counted once.
+    ev = make_events(dict(type=14, code=0, account=7, cash=40_000_000),
+                     dict(type=14, code=soc, account=7, other_account=21, cash=40_000_000))
+    assert M.bad_debt(ev, CTX) == pytest.approx(40.0)

@@ -283,6 +283,10 @@ void Exchange::auto_deleverage(AccountId a, InstrumentId inst, Qty qty, Price ba
     Event& e = log_.emit(EventType::BadDebt, now_, inst);
     e.account = a;
     e.cash = deficit;
+    // The part the ADL closes covered through their price (at the bankruptcy price: the
+    // account's equity rose back toward zero; at the mark: nothing, shares follow as SOCIALIZED).
+    const Cash after = scope_risk(a, scope_of(a, inst)).equity;
+    e.other_leaves = std::clamp<Cash>(after + deficit, 0, deficit);
   }
   if (risk_.adl_at_mark) settle_bad_debt(a, inst, fills);
 }

@@ -129,11 +129,13 @@ _BAD_DEBT = int(EventType.BAD_DEBT)
 _STATE = int(EventType.STATE)
 _LIQUIDATION_CODE = int(Reason.LIQUIDATION)
 _DEFICIT_CODE = int(Reason.NONE)
+_SOCIALIZED_CODE = int(Reason.SOCIALIZED)
 _CONTINUOUS = int(TradingState.CONTINUOUS)
 _SELL = -1
 _WINDOW_S = 60.0
 
-_EVENT_COLUMNS = ("seq", "type", "code", "side", "price", "qty", "cash", "other_account", "instrument")
+_EVENT_COLUMNS = ("seq", "type", "code", "side", "price", "qty", "cash", "other_leaves", "other_account",
+                  "instrument")
 _TS_COLUMNS = ("t", "mark", "index", "best_bid", "best_ask", "depth_bid_1pct", "depth_ask_1pct",
                "insurance_fund", "halted", "mm_equity")
 
@@ -341,15 +343,18 @@ def adl_counterparties(events: EventsLike, ctx: RunContext) -> float:
 
 
 def bad_debt(events: EventsLike, ctx: RunContext) -> float:
-    """USD loss left after the insurance fund: sum of ``cash * cash_unit`` over BAD_DEBT events
-    with ``code == 0`` (a bankrupt account's own deficit, covered by ADL or socialization)
-    whose ``other_account`` is not the insurance fund (-1: a deficit the fund paid). BAD_DEBT
-    events with code SOCIALIZED are the shares of that loss charged to other accounts and are
-    excluded (they would count it twice)."""
-    typ = _ev(events, "type")
-    sel = ((typ == _BAD_DEBT) & (_ev(events, "code") == _DEFICIT_CODE)
-           & (_ev(events, "other_account") != -1))
-    return float(_ev(events, "cash")[sel].astype(np.float64).sum() * ctx.cash_unit)
+    """USD loss left after the insurance fund, i.e. what ADL or socialization had to cover:
+    over BAD_DEBT events, ``other_leaves * cash_unit`` of code 0 (the part of a bankrupt
+    account's deficit that ADL closes at the bankruptcy price covered; 0 for deficits the fund
+    paid and with ADL at the mark) plus ``cash * cash_unit`` of code SOCIALIZED (shares charged
+    to ADL counterparties at the mark, or to every trader with equity when a backstop is below
+    zero after the fund ran out). Each unit of loss is in exactly one of these."""
+    typ, code = _ev(events, "type"), _ev(events, "code")
+    by_adl = (typ == _BAD_DEBT) & (code == _DEFICIT_CODE)
+    shared = (typ == _BAD_DEBT) & (code == _SOCIALIZED_CODE)
+    total = (_ev(events, "other_leaves")[by_adl].astype(np.float64).sum()
+             + _ev(events, "cash")[shared].astype(np.float64).sum())
+    return float(total * ctx.cash_unit)
 
 
 def adl_overshoot(events: EventsLike, ctx: RunContext) -> float:

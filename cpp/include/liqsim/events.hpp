@@ -25,7 +25,12 @@ enum class EventType : std::uint8_t {
                      // profit on the closed lots
   Funding = 12,      // account, qty = position, price = mark, cash = paid (>0) or received (<0)
   InsuranceFund = 13,// cash = change, leaves = new insurance fund equity, code = cause
-  BadDebt = 14,      // account, cash = loss not covered by the account
+  BadDebt = 14,      // account, cash = loss not covered by the account. code 0 with
+                     // other_account -1: a deficit the insurance fund paid; code 0 otherwise:
+                     // a deficit left to ADL, other_leaves = the part the ADL closes covered
+                     // (0 with adl_at_mark); code SOCIALIZED: a share of a loss charged to
+                     // other_account (ADL counterparty at the mark, or any trader with equity
+                     // when a backstop is below zero)
   Deposit = 15,      // account, cash
   Withdrawal = 16,   // account, cash
   Mark = 17,         // price = new mark, other_leaves = index (0 if none)

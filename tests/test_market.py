@@ -52,6 +52,25 @@ def test_snapshot_continues_bit_identically():
     assert snap.timeseries().equals(whole.timeseries())
 
 
+def test_draining_events_mid_run_keeps_the_running_totals():
+    """Draining the exchange's events mid-run (between the 1 s samples, as a hand-driven loop
+    or an agent might) takes them away from `events()`, but the simulation's running totals
+    (liquidations in the time series, which also drive the makers) still see every event."""
+    whole = run()
+    sim = Simulation(SMOKE, seed=1)
+    taken = []
+    t = 0.0
+    while t < 600.0:
+        t = min(600.0, t + 7.3)
+        sim._sim.run_until(round(t * 1e9))
+        taken.append(sim.exchange.drain_events())
+    taken_all = np.concatenate(taken)
+    assert (taken_all["type"] == liqsim.EventType.LIQUIDATION).sum() > 0
+    assert len(sim.events()) == 0
+    assert taken_all.tobytes() == whole.events().tobytes()
+    assert sim.timeseries().equals(whole.timeseries())
+
+
 def test_money_and_positions_are_conserved():
     sim = run()
     ex = sim.exchange

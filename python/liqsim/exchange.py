@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import Any, Callable, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -91,12 +91,18 @@ class Exchange:
         self._cash_unit = _check_cash_unit(1e-6 if cash_unit is None else cash_unit)
         self._risk = risk
         self._engine = _core.Engine(risk.to_spec(self._cash_unit) if risk else _core.RiskSpec())
+        self._drain: Callable[[], np.ndarray] | None = None
         self._instruments: list[Instrument] = []
 
     @classmethod
-    def _attach(cls, engine: Any, like: "Exchange") -> "Exchange":
-        """An Exchange over an existing engine (a simulation's), with `like`'s instruments."""
+    def _attach(cls, engine: Any, like: "Exchange",
+                drain: Callable[[], np.ndarray] | None = None) -> "Exchange":
+        """An Exchange over an existing engine (a simulation's), with `like`'s instruments.
+
+        `drain` replaces the engine's own event drain (a simulation folds events into its
+        running totals before handing them out)."""
         out = cls.__new__(cls)
+        out._drain = drain
         out._cash_unit_fixed = True
         out._cash_unit = like._cash_unit
         out._risk = like._risk
@@ -298,7 +304,7 @@ class Exchange:
     # -- events and state ----------------------------------------------------------------
     def drain_events(self) -> np.ndarray:
         """All events recorded since the last drain, as a structured array (EVENT_DTYPE)."""
-        return self._engine.drain_events()
+        return self._drain() if self._drain is not None else self._engine.drain_events()
 
     def events_df(self) -> pd.DataFrame:
         """Drain the events as a DataFrame with readable `event` and `reason` columns."""

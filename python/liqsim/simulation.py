@@ -67,7 +67,7 @@ class Simulation:
         if event_mask is not None:
             spec.event_mask = sum(1 << int(t) for t in event_mask)
         self._sim = _core.Simulation(template._engine, spec, self.seed)
-        self.exchange = Exchange._attach(self._sim.engine, template)
+        self.exchange = Exchange._attach(self._sim.engine, template, drain=self._sim.take_events)
         self._event_chunks: list[np.ndarray] = []
         self.agents = list(agents)
         self._next_act = [0] * len(self.agents)
@@ -126,7 +126,7 @@ class Simulation:
         out = object.__new__(Simulation)
         out.scenario, out.seed, out.breakers = self.scenario, self.seed, self.breakers
         out._sim = self._sim.copy()
-        out.exchange = Exchange._attach(out._sim.engine, self.exchange)
+        out.exchange = Exchange._attach(out._sim.engine, self.exchange, drain=out._sim.take_events)
         out._event_chunks = list(self._event_chunks)
         out.agents = list(self.agents)
         out._next_act = list(self._next_act)

@@ -97,8 +97,12 @@ void Simulation::scan_events() {
   const AccountId mk_lo = maker_accounts_.empty() ? 0 : maker_accounts_.front();
   const AccountId mk_hi = maker_accounts_.empty() ? -1 : maker_accounts_.back();
   const auto is_meta = [&](AccountId a) { return a >= meta_lo && a <= meta_hi; };
-  for (std::size_t i = scanned_; i < buf.size(); ++i) {
-    const Event& e = buf[i];
+  // Resume after the last event scanned, by sequence number: the buffer may have been drained
+  // (and refilled) since, so a position in it means nothing.
+  const auto first = std::lower_bound(buf.begin(), buf.end(), scan_seq_,
+                                      [](const Event& e, std::int64_t s) { return e.seq < s; });
+  for (auto it = first; it != buf.end(); ++it) {
+    const Event& e = *it;
     const auto type = static_cast<EventType>(e.type);
     if (type != EventType::Fill && type != EventType::Takeover && type != EventType::AdlFill) continue;
     const InstrumentId inst = e.instrument;
@@ -118,12 +122,11 @@ void Simulation::scan_events() {
       }
     }
   }
-  scanned_ = buf.size();
+  scan_seq_ = ex_.log().next_seq();
 }
 
 std::vector<Event> Simulation::take_events() {
   scan_events();
-  scanned_ = 0;
   return ex_.log().take();
 }
 

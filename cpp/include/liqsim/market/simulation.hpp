@@ -147,7 +147,7 @@ class Simulation {
   double vol_1min_[2] = {0, 0};
 
   // Running totals folded from the event log.
-  std::size_t scanned_ = 0;
+  std::int64_t scan_seq_ = 0;  // events with a lower seq were scanned (running totals)
   double liq_cum_[2] = {0, 0};  // long, short (USD)
   double adl_cum_[2] = {0, 0};
   TimeSeries series_;

@@ -165,6 +165,23 @@ def test_fork_baseline_equals_uninterrupted_run(smoke_run: liqsim.harness.RunRes
         pd.testing.assert_frame_equal(pre, smoke_run.timeseries[smoke_run.timeseries["t"] < 200.0])
 
 
+def test_fork_branch_acts_only_after_the_fork() -> None:
+    """A policy branch shares the baseline's events up to the fork and changes the run after
+    it: on the smoke day the DCB halts (first STATE event after 200 s) and fewer positions are
+    liquidated than in the baseline branch."""
+    at = 200.0
+    branches = fork(SMOKE, ["none", "dcb"], seed=0, at=at)
+    base, dcb = branches["none"].events, branches["dcb"].events
+    assert base is not None and dcb is not None
+    cut = int(at * 1e9)
+    assert np.array_equal(base[base["ts"] < cut], dcb[dcb["ts"] < cut])
+    state = dcb[dcb["type"] == int(liqsim.EventType.STATE)]
+    assert len(state) > 0 and state["ts"].min() >= cut
+    assert branches["dcb"].metrics["halted_seconds"] > 0
+    assert branches["none"].metrics["halted_seconds"] == 0
+    assert branches["dcb"].metrics["liquidation_notional"] < branches["none"].metrics["liquidation_notional"]
+
+
 def test_fork_rejects_clearing_changes() -> None:
     with pytest.raises(liqsim.InvalidConfigError, match="clearing rules cannot be switched mid-run"):
         fork(SMOKE, ["none", "adl_pro_rata"], seed=0, at=100.0)

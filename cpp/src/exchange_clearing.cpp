@@ -18,6 +18,7 @@ std::string str(std::int64_t v) { return std::to_string(v); }
 void Exchange::on_fill(const Fill& f) {
   Instrument& traded = instruments_[static_cast<std::size_t>(f.instrument)];
   traded.last = f.price;
+  if (!traded.mark) adl_cache_.valid = false;  // no mark yet: positions are valued at the last trade
   if (traded.pricer) traded.pricer->on_trade(f.price, now_);
   if (traded.breakers) traded.breakers->on_trade(f.price, now_);
   const AccountId buyer = f.taker_side == Side::Buy ? f.taker : f.maker;
@@ -294,8 +295,11 @@ void Exchange::sync_marks() {
     std::optional<Price> next;
     if (halted(ins) && ins.spec.control.halt_mark == HaltMarkMode::Frozen) continue;
     switch (ins.spec.mark_source) {
-      case MarkSource::Last:
-        if (ins.last) ins.mark = ins.last;
+      case MarkSource::Last:  // no MARK event (the fills carry the price), but ADL values move
+        if (ins.last && ins.mark != ins.last) {
+          ins.mark = ins.last;
+          adl_cache_.valid = false;
+        }
         continue;
       case MarkSource::External: next = ins.external_mark; break;
       default: {

@@ -96,8 +96,7 @@ void Exchange::transfer_positions(InstrumentId inst, AccountId counterparty, con
   for (std::size_t i = 0; i < n; ++i) {
     const AccountId a = accounts[i];
     const Qty q = qty[i];
-    if (q > 0) settle(inst, a, counterparty, price[i], q, a, false, false);
-    else settle(inst, counterparty, a, price[i], -q, a, false, false);
+    transfer_position(counterparty, a, inst, q, price[i]);  // a receives q (signed)
     Event& e = log_.emit(EventType::Transfer, now_, inst);
     e.account = a;
     e.other_account = counterparty;

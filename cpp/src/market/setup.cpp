@@ -5,13 +5,12 @@
 #include <numeric>
 #include <string>
 
+#include "liqsim/market/sim_time.hpp"
 #include "liqsim/market/simulation.hpp"
 
 namespace liqsim::market {
 
 namespace {
-
-Timestamp ns(double seconds) { return std::max<Timestamp>(1, std::llround(seconds * 1e9)); }
 
 // Events the run keeps by default: trades, the risk and money trail, and state changes (the
 // order-entry chatter of market makers is counted in sequence numbers but not stored).

@@ -5,11 +5,12 @@
 #include <cmath>
 #include <limits>
 
+#include "liqsim/market/sim_time.hpp"
+
 namespace liqsim::market {
 
 namespace {
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-Timestamp ns(double seconds) { return std::max<Timestamp>(1, std::llround(seconds * 1e9)); }
 }  // namespace
 
 void Simulation::run_until(Timestamp t) {

@@ -136,31 +136,27 @@ AccountId Exchange::add_accounts(std::size_t n) {
   return first;
 }
 
-void Exchange::check_instrument(InstrumentId inst) const {
-  if (inst < 0 || static_cast<std::size_t>(inst) >= instruments_.size())
-    fail(ErrorKind::UnknownInstrument, "unknown instrument " + str(inst));
+void Exchange::unknown_instrument(InstrumentId inst) {
+  fail(ErrorKind::UnknownInstrument, "unknown instrument " + str(inst));
 }
 
-void Exchange::check_account(AccountId a) const {
-  if (a < 0 || static_cast<std::size_t>(a) >= num_accounts_)
-    fail(ErrorKind::UnknownAccount, "unknown account " + str(a));
+void Exchange::unknown_account(AccountId a) {
+  fail(ErrorKind::UnknownAccount, "unknown account " + str(a));
 }
 
 void Exchange::check_account_or_system(AccountId a) const {
-  if (a < -kSystemAccountCount) fail(ErrorKind::UnknownAccount, "unknown account " + str(a));
+  if (a < -kSystemAccountCount) unknown_account(a);
   if (a >= 0) check_account(a);
 }
 
-void Exchange::check_price(const char* field, Price p, bool zero_keeps) {
-  if ((p == 0 && zero_keeps) || (p >= 1 && p <= kMaxPrice)) return;
+void Exchange::bad_price(const char* field, Price p, bool zero_keeps) {
   fail(ErrorKind::InvalidOrder, std::string(field) + " must be in 1..1e15 ticks" +
                                     (zero_keeps ? " (0 = unchanged)" : "") + ", got " + str(p));
 }
 
-void Exchange::check_ts(Timestamp ts) const {
-  if (ts < now_)
-    fail(ErrorKind::InvalidOrder,
-         "ts " + str(ts) + " goes back in time (exchange clock is at " + str(now_) + ")");
+void Exchange::ts_backwards(Timestamp ts) const {
+  fail(ErrorKind::InvalidOrder,
+       "ts " + str(ts) + " goes back in time (exchange clock is at " + str(now_) + ")");
 }
 
 void Exchange::validate(const NewOrder& o) const {

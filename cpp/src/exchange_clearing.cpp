@@ -37,25 +37,24 @@ void Exchange::settle(InstrumentId inst, AccountId buyer, AccountId seller, Pric
   Instrument& ins = instruments_[static_cast<std::size_t>(inst)];
   const Cash per_lot = price * ins.spec.cash_per_tick_lot;
   const Cash notional = per_lot * qty;  // bounded at order entry
-  cash_of(buyer, inst) -= notional;
-  cash_of(seller, inst) += notional;
+  cash_of(ins, buyer) -= notional;
+  cash_of(ins, seller) += notional;
+  if (taker_fee && ins.spec.taker_fee_ppm != 0) charge_fee(inst, taker, notional, ins.spec.taker_fee_ppm);
+  if (maker_fee && ins.spec.maker_fee_ppm != 0)
+    charge_fee(inst, taker == buyer ? seller : buyer, notional, ins.spec.maker_fee_ppm);
+  move_position(ins, inst, buyer, qty, per_lot);
+  move_position(ins, inst, seller, -qty, per_lot);
+}
 
-  if (taker_fee) charge_fee(inst, taker, notional, ins.spec.taker_fee_ppm);
-  if (maker_fee) charge_fee(inst, taker == buyer ? seller : buyer, notional, ins.spec.maker_fee_ppm);
-
-  for (const auto& [a, delta] : {std::pair{buyer, qty}, std::pair{seller, -qty}}) {
-    const Qty before = ins.pos.qty[a];
-    ins.pos.apply(a, delta, per_lot);
-    const Qty after = ins.pos.qty[a];
-    if ((before == 0) != (after == 0) && !is_isolated(a, inst))
-      open_positions_[a] = static_cast<std::uint8_t>(open_positions_[a] + (after != 0 ? 1 : -1));
-    // A trader who closed out below zero (sold far under the mark, say) owes the exchange:
-    // the risk stage covers it from the insurance fund, then socializes the rest.
-    if (after == 0 && before != 0 && risk_.enabled && !is_system(a) &&
-        !has_position(a, scope_of(a, inst)) && cash_of(a, inst) < 0)
-      flat_deficits_.emplace_back(a, scope_of(a, inst));
-    mark_dirty(a);
-  }
+// A position opened (from flat) or closed (to flat): the count of cross positions changes, and
+// a trader who closed out below zero (sold far under the mark, say) owes the exchange: the risk
+// stage covers it from the insurance fund, then socializes the rest.
+void Exchange::opened_or_closed(Instrument& ins, InstrumentId inst, AccountId a, Qty after) {
+  if (!is_isolated(a, inst))
+    open_positions_[a] = static_cast<std::uint8_t>(open_positions_[a] + (after != 0 ? 1 : -1));
+  if (after == 0 && risk_.enabled && !is_system(a) && !has_position(a, scope_of(a, inst)) &&
+      cash_of(ins, a) < 0)
+    flat_deficits_.emplace_back(a, scope_of(a, inst));
 }
 
 void Exchange::deposit(AccountId a, Cash amount, Timestamp ts) {
@@ -129,11 +128,6 @@ void Exchange::charge_fee(InstrumentId inst, AccountId a, Cash notional, std::in
                                                   : -floor_div(int128{notional} * -rate_ppm, kPpm));
   cash_of(a, inst) -= fee;
   ledger_.cash(kFeePool) += fee;
-}
-
-Cash& Exchange::cash_of(AccountId a, InstrumentId inst) {
-  Instrument& ins = instruments_[static_cast<std::size_t>(inst)];
-  return a >= 0 && ins.isolated[a] ? ins.iso_cash[a] : ledger_.cash(a);
 }
 
 Cash Exchange::ledger_total() const {
@@ -291,26 +285,32 @@ void Exchange::settle_funding(InstrumentId inst, Timestamp ts) {
 void Exchange::sync_marks() {
   for (std::size_t i = 0; i < instruments_.size(); ++i) {
     Instrument& ins = instruments_[i];
-    std::optional<Price> next;
     if (halted(ins) && ins.spec.control.halt_mark == HaltMarkMode::Frozen) continue;
-    switch (ins.spec.mark_source) {
-      case MarkSource::Last:  // no MARK event (the fills carry the price), but ADL values move
-        if (ins.last && ins.mark != ins.last) {
-          ins.mark = ins.last;
-          adl_cache_.valid = false;
-        }
-        continue;
-      case MarkSource::External: next = ins.external_mark; break;
-      default: {
-        const OrderBook& b = ins.book;
-        ins.pricer->on_book(b.empty(Side::Buy) ? std::nullopt : std::optional<Price>(b.best(Side::Buy).price),
-                            b.empty(Side::Sell) ? std::nullopt : std::optional<Price>(b.best(Side::Sell).price),
-                            now_);
-        next = ins.pricer->mark();
-      }
+    if (ins.spec.mark_source != MarkSource::Last) {
+      sync_mark(static_cast<InstrumentId>(i));
+    } else if (ins.last && ins.mark != ins.last) {
+      // No MARK event (the fills carry the price), but ADL values move with it.
+      ins.mark = ins.last;
+      adl_cache_.valid = false;
     }
-    if (next && next != ins.mark) update_mark(static_cast<InstrumentId>(i), *next);
   }
+}
+
+// Marks that follow a source other than the last trade: an external mark or a pricer fed by
+// the book.
+void Exchange::sync_mark(InstrumentId inst) {
+  Instrument& ins = instruments_[static_cast<std::size_t>(inst)];
+  std::optional<Price> next;
+  if (ins.spec.mark_source == MarkSource::External) {
+    next = ins.external_mark;
+  } else {
+    const OrderBook& b = ins.book;
+    ins.pricer->on_book(b.empty(Side::Buy) ? std::nullopt : std::optional<Price>(b.best(Side::Buy).price),
+                        b.empty(Side::Sell) ? std::nullopt : std::optional<Price>(b.best(Side::Sell).price),
+                        now_);
+    next = ins.pricer->mark();
+  }
+  if (next && next != ins.mark) update_mark(inst, *next);
 }
 
 void Exchange::finish_command() {

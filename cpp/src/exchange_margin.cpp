@@ -188,14 +188,9 @@ bool Exchange::passes_initial_margin(const NewOrder& o, Price limit) const {
   return int128{r.equity} - open_loss >= int128{r.initial} - im_before + im_after;
 }
 
-void Exchange::mark_dirty(AccountId a) {
-  if (adl_cache_.valid) {
-    adl_cache_.touched.push_back(a);
-    if (adl_cache_.touched.size() > 1024 + adl_cache_.cands.size() / 8) adl_cache_.valid = false;
-  }
-  if (!risk_.enabled || is_system(a) || dirty_[a]) return;
-  dirty_[a] = 1;
-  dirty_list_.push_back(a);
+void Exchange::touch_adl(AccountId a) {
+  adl_cache_.touched.push_back(a);
+  if (adl_cache_.touched.size() > 1024 + adl_cache_.cands.size() / 8) adl_cache_.valid = false;
 }
 
 void Exchange::refresh_triggers() {

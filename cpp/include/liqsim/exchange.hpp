@@ -256,12 +256,26 @@ class Exchange : private FillSink {
   };
 
   // exchange.cpp: commands and matching
-  void check_instrument(InstrumentId inst) const;
-  void check_account(AccountId a) const;
+  // Input checks: the passing case inline (every order runs them), the error message out of line.
+  void check_instrument(InstrumentId inst) const {
+    if (inst < 0 || static_cast<std::size_t>(inst) >= instruments_.size()) unknown_instrument(inst);
+  }
+  void check_account(AccountId a) const {
+    if (a < 0 || static_cast<std::size_t>(a) >= num_accounts_) unknown_account(a);
+  }
   void check_account_or_system(AccountId a) const;  // system accounts have ids -4..-1
-  void check_ts(Timestamp ts) const;
+  void check_ts(Timestamp ts) const {
+    if (ts < now_) ts_backwards(ts);
+  }
+  [[noreturn]] static void unknown_instrument(InstrumentId inst);
+  [[noreturn]] static void unknown_account(AccountId a);
+  [[noreturn]] void ts_backwards(Timestamp ts) const;
   // A price field in 1..kMaxPrice ticks (0 too when `zero_keeps` is set: "unchanged").
-  static void check_price(const char* field, Price p, bool zero_keeps = false);
+  static void check_price(const char* field, Price p, bool zero_keeps = false) {
+    if ((p == 0 && zero_keeps) || (p >= 1 && p <= kMaxPrice)) return;
+    bad_price(field, p, zero_keeps);
+  }
+  [[noreturn]] static void bad_price(const char* field, Price p, bool zero_keeps);
   void validate(const NewOrder& o) const;
   void prefetch_row(const BatchView& b, std::size_t i) const;
   MatchContext context(Instrument& ins, InstrumentId inst, Timestamp ts);
@@ -275,18 +289,37 @@ class Exchange : private FillSink {
   // Moves cash, fees and lots for one trade; fees only where asked and never for system accounts.
   void settle(InstrumentId inst, AccountId buyer, AccountId seller, Price price, Qty qty,
               AccountId taker, bool taker_fee, bool maker_fee);
+  // One side of a trade: `delta` lots into `a` at `per_lot` cash per lot.
+  void move_position(Instrument& ins, InstrumentId inst, AccountId a, Qty delta, Cash per_lot) {
+    const Qty before = ins.pos.qty[a];
+    ins.pos.apply(a, delta, per_lot);
+    const Qty after = before + delta;
+    if ((before == 0) != (after == 0)) opened_or_closed(ins, inst, a, after);
+    mark_dirty(a);
+  }
+  void opened_or_closed(Instrument& ins, InstrumentId inst, AccountId a, Qty after);
   void move_isolated_margin(AccountId a, InstrumentId inst, Cash amount, Timestamp ts,
                             bool into_isolated);
   void charge_fee(InstrumentId inst, AccountId a, Cash notional, std::int64_t rate_ppm);
   void finish_command();
   void sync_marks();
+  void sync_mark(InstrumentId inst);
   OrderId engine_order_id() { return next_engine_id_++; }
 
   // exchange_margin.cpp: valuation, margin and thresholds
   Price valuation_price(const Instrument& ins) const;
   Cash notional(const Instrument& ins, Qty lots, Price price) const;
   bool passes_initial_margin(const NewOrder& o, Price limit) const;
-  void mark_dirty(AccountId a);
+  // The account's margin and ADL standing changed (re-valued at the next risk stage / ADL
+  // round); nothing to do when neither is in use (the matching-only hot path).
+  void mark_dirty(AccountId a) {
+    if (adl_cache_.valid) touch_adl(a);
+    if (risk_.enabled && !is_system(a) && !dirty_[a]) {
+      dirty_[a] = 1;
+      dirty_list_.push_back(a);
+    }
+  }
+  void touch_adl(AccountId a);
   void refresh_triggers();
   void update_mark(InstrumentId inst, Price mark);
 
@@ -301,7 +334,13 @@ class Exchange : private FillSink {
   // exchange_liquidation.cpp: the risk stage
   void risk_stage();
   void liquidate(AccountId a, InstrumentId scope);
-  Cash& cash_of(AccountId a, InstrumentId inst);  // the bucket a trade in `inst` settles in
+  // The bucket a trade in `inst` settles in.
+  Cash& cash_of(AccountId a, InstrumentId inst) {
+    return cash_of(instruments_[static_cast<std::size_t>(inst)], a);
+  }
+  Cash& cash_of(Instrument& ins, AccountId a) {
+    return a >= 0 && ins.isolated[a] ? ins.iso_cash[a] : ledger_.cash(a);
+  }
   bool in_scope(AccountId a, std::size_t inst, InstrumentId scope) const {
     return scope < 0 ? !is_isolated(a, static_cast<InstrumentId>(inst))
                      : static_cast<InstrumentId>(inst) == scope;

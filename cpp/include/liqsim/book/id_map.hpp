@@ -89,8 +89,26 @@ class IdMap {
     if (page < pages_.size() && pages_[page]) __builtin_prefetch(&pages_[page]->state[u & kPageMask]);
   }
 
-  // Inserts or overwrites. A handle's instrument must be below kMaxInstruments.
+  // Inserts or overwrites. A handle's instrument must be below kMaxInstruments. The common
+  // case (a dense id on an allocated page) is inline; the rest goes to set_slow.
   void set(OrderId id, std::uint64_t value) {
+    const auto u = static_cast<std::uint64_t>(id);
+    const std::size_t page = u >> kPageBits;
+    Page* pg = u < kDenseLimit && page < pages_.size() ? pages_[page].get() : nullptr;
+    if (pg == nullptr || (!is_done(value) && !pg->handles)) return set_slow(id, value);
+    const std::size_t i = u & kPageMask;
+    size_ += pg->state[i] == 0;
+    pg->state[i] = static_cast<std::uint8_t>(handle_instrument(value) + 1);
+    const std::uint64_t bit = std::uint64_t{1} << (i & 63);
+    if (is_done(value)) {
+      pg->live[i >> 6] &= ~bit;
+    } else {
+      pg->live[i >> 6] |= bit;
+      (*pg->handles)[i] = value;
+    }
+  }
+
+  void set_slow(OrderId id, std::uint64_t value) {
     const auto u = static_cast<std::uint64_t>(id);
     if (u < kDenseLimit) {
       const std::size_t page = u >> kPageBits;

@@ -17,7 +17,7 @@ CXX = shutil.which("g++") or shutil.which("c++")
 PROGRAMS = {
     "test_clearing_math.cpp": ["clearing/margin_tiers.cpp", "clearing/mark_price.cpp", "clearing/funding.cpp"],
     "test_adl.cpp": ["risk/adl.cpp"],
-    "test_auction.cpp": ["book/order_book.cpp", "book/auction.cpp"],
+    "test_auction.cpp": ["book/order_book.cpp", "book/auction.cpp", "events.cpp"],
     "test_breakers.cpp": ["control/breakers.cpp"],
     "test_id_map.cpp": [],
 }

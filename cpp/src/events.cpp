@@ -1,20 +1,25 @@
 #include "liqsim/events.hpp"
 
+#include <algorithm>
+
 #include "liqsim/event_pool.hpp"
 
 namespace liqsim {
 
 void EventLog::reserve_for(std::size_t extra) {
-  if (buf_.capacity() - buf_.size() >= extra) return;
-  if (buf_.empty()) {
+  if (buf_.size() - n_ >= extra) return;
+  if (n_ == 0) {
     std::vector<Event> recycled = EventPool::instance().acquire(extra);
     if (recycled.capacity() >= extra) {
       EventPool::instance().release(std::move(buf_));
       buf_ = std::move(recycled);
+      buf_.resize(buf_.capacity());  // Event() leaves the records uninitialized: no writes
       return;
     }
   }
-  buf_.reserve(buf_.size() + extra);
+  buf_.resize(n_ + extra);
 }
+
+void EventLog::grow() { buf_.resize(std::max<std::size_t>(1024, 2 * buf_.size())); }
 
 }  // namespace liqsim

@@ -15,7 +15,7 @@ std::string str(std::int64_t v) { return std::to_string(v); }
 
 // A trade on the book (continuous or auction): it sets the last price and feeds the mark and
 // the breakers. Position transfers (takeover, ADL) settle without being trades.
-void Exchange::on_fill(const Fill& f) {
+[[gnu::flatten]] void Exchange::on_fill(const Fill& f) {
   Instrument& traded = instruments_[static_cast<std::size_t>(f.instrument)];
   traded.last = f.price;
   if (!traded.mark) adl_cache_.valid = false;  // no mark yet: positions are valued at the last trade

@@ -2,6 +2,7 @@
 // over as a numpy structured array without copying (docs/matching.md, "Events").
 #pragma once
 #include <cstdint>
+#include <span>
 #include <vector>
 
 #include "liqsim/types.hpp"
@@ -65,6 +66,15 @@ enum class Reason : std::uint16_t {
 
 // Field order chosen so the struct has no padding (88 bytes); the numpy dtype mirrors it.
 struct Event {
+  // Left uninitialized on purpose: the log sizes its buffer ahead (resize() then costs nothing)
+  // and emit() writes every field. Use Event::zero() for a blank record.
+  Event() {}  // NOLINT(modernize-use-equals-default): `= default` would zero on resize()
+  Event(std::int64_t seq_, Timestamp ts_, EventType type_, InstrumentId inst_)
+      : seq(seq_), ts(ts_), order_id(0), other_order_id(0), price(0), qty(0), leaves(0),
+        other_leaves(0), cash(0), account(0), other_account(0), instrument(inst_), code(0),
+        type(static_cast<std::uint8_t>(type_)), side(0) {}
+  static Event zero() { return Event(0, 0, EventType{}, 0); }
+
   std::int64_t seq;
   Timestamp ts;
   OrderId order_id;
@@ -85,6 +95,21 @@ static_assert(sizeof(Event) == 88, "Event must stay packed: the numpy dtype mirr
 
 class EventLog {
  public:
+  EventLog() = default;
+  // Copies (engine snapshots) take the recorded events only, not the room after them.
+  EventLog(const EventLog& o)
+      : buf_(o.buf_.begin(), o.buf_.begin() + static_cast<std::ptrdiff_t>(o.n_)), n_(o.n_),
+        scratch_(o.scratch_), next_seq_(o.next_seq_), mask_(o.mask_) {}
+  EventLog& operator=(const EventLog& o) {
+    if (this != &o) {
+      EventLog copy(o);
+      *this = std::move(copy);
+    }
+    return *this;
+  }
+  EventLog(EventLog&&) noexcept = default;
+  EventLog& operator=(EventLog&&) noexcept = default;
+
   // Bit i set: events of type i are recorded (all by default). Sequence numbers advance for
   // every event, recorded or not, so filtered logs stay aligned with full ones.
   void set_mask(std::uint32_t mask) { mask_ = mask; }
@@ -93,37 +118,41 @@ class EventLog {
   Event& emit(EventType type, Timestamp ts, InstrumentId inst) {
     const std::int64_t seq = next_seq_++;
     if (!((mask_ >> static_cast<unsigned>(type)) & 1u)) return scratch_;
-    Event& e = buf_.emplace_back();  // value-initialized: every field zero
-    e.seq = seq;
-    e.ts = ts;
-    e.type = static_cast<std::uint8_t>(type);
-    e.instrument = inst;
+    if (n_ == buf_.size()) grow();
+    Event& e = buf_[n_++];
+    e = Event(seq, ts, type, inst);
     return e;
   }
 
-  std::size_t size() const { return buf_.size(); }
+  std::size_t size() const { return n_; }
   // Sets `code` on the FILL events of taker order `id` recorded at index >= first.
   void tag_fills(std::size_t first, OrderId id, Reason code) {
-    for (std::size_t i = first; i < buf_.size(); ++i)
+    for (std::size_t i = first; i < n_; ++i)
       if (buf_[i].type == static_cast<std::uint8_t>(EventType::Fill) && buf_[i].order_id == id)
         buf_[i].code = static_cast<std::uint16_t>(code);
   }
   // Grow once up front for a batch instead of doubling (and copying) as it runs; an empty log
   // takes a recycled buffer from the EventPool when one fits (events.cpp).
   void reserve_for(std::size_t extra);
-  const std::vector<Event>& buffer() const { return buf_; }
+  // The recorded events, oldest first.
+  std::span<const Event> buffer() const { return {buf_.data(), n_}; }
   std::int64_t next_seq() const { return next_seq_; }
 
   // Hands the recorded events to the caller and starts a fresh buffer.
   std::vector<Event> take() {
+    buf_.resize(n_);  // drops the unwritten tail
     std::vector<Event> out;
     out.swap(buf_);
+    n_ = 0;
     return out;
   }
 
  private:
-  std::vector<Event> buf_;
-  Event scratch_{};
+  void grow();  // more room at the end of buf_ (doubling)
+
+  std::vector<Event> buf_;  // [0, n_) recorded, [n_, size()) room for more (uninitialized)
+  std::size_t n_ = 0;
+  Event scratch_ = Event::zero();
   std::int64_t next_seq_ = 0;
   std::uint32_t mask_ = 0xFFFFFFFFu;
 };

@@ -92,7 +92,7 @@ double Simulation::depth_within(InstrumentId inst, Side side, double m, double f
 }
 
 void Simulation::scan_events() {
-  const std::vector<Event>& buf = ex_.log().buffer();
+  const std::span<const Event> buf = ex_.log().buffer();
   const AccountId meta_lo = meta_accounts_.empty() ? 0 : meta_accounts_.front();
   const AccountId meta_hi = meta_accounts_.empty() ? -1 : meta_accounts_.back();
   const AccountId mk_lo = maker_accounts_.empty() ? 0 : maker_accounts_.front();

@@ -282,20 +282,6 @@ void Exchange::settle_funding(InstrumentId inst, Timestamp ts) {
 
 // The mark follows its source after every command. A mark = last trade needs no MARK events
 // (the FILL events carry it); every other source records each change.
-void Exchange::sync_marks() {
-  for (std::size_t i = 0; i < instruments_.size(); ++i) {
-    Instrument& ins = instruments_[i];
-    if (halted(ins) && ins.spec.control.halt_mark == HaltMarkMode::Frozen) continue;
-    if (ins.spec.mark_source != MarkSource::Last) {
-      sync_mark(static_cast<InstrumentId>(i));
-    } else if (ins.last && ins.mark != ins.last) {
-      // No MARK event (the fills carry the price), but ADL values move with it.
-      ins.mark = ins.last;
-      adl_cache_.valid = false;
-    }
-  }
-}
-
 // Marks that follow a source other than the last trade: an external mark or a pricer fed by
 // the book.
 void Exchange::sync_mark(InstrumentId inst) {

@@ -302,7 +302,20 @@ class Exchange : private FillSink {
                             bool into_isolated);
   void charge_fee(InstrumentId inst, AccountId a, Cash notional, std::int64_t rate_ppm);
   void finish_command();
-  void sync_marks();
+  // Every mark follows its source (after each command): the last trade inline, the rest in
+  // sync_mark.
+  void sync_marks() {
+    for (Instrument& ins : instruments_) {
+      if (halted(ins) && ins.spec.control.halt_mark == HaltMarkMode::Frozen) continue;
+      if (ins.spec.mark_source != MarkSource::Last) {
+        sync_mark(static_cast<InstrumentId>(&ins - instruments_.data()));
+      } else if (ins.last && ins.mark != ins.last) {
+        // No MARK event (the fills carry the price), but ADL values move with it.
+        ins.mark = ins.last;
+        adl_cache_.valid = false;
+      }
+    }
+  }
   void sync_mark(InstrumentId inst);
   OrderId engine_order_id() { return next_engine_id_++; }
 

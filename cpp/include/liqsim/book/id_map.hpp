@@ -91,7 +91,7 @@ class IdMap {
 
   // Inserts or overwrites. A handle's instrument must be below kMaxInstruments. The common
   // case (a dense id on an allocated page) is inline; the rest goes to set_slow.
-  void set(OrderId id, std::uint64_t value) {
+  [[gnu::always_inline]] void set(OrderId id, std::uint64_t value) {
     const auto u = static_cast<std::uint64_t>(id);
     const std::size_t page = u >> kPageBits;
     Page* pg = u < kDenseLimit && page < pages_.size() ? pages_[page].get() : nullptr;
@@ -108,7 +108,7 @@ class IdMap {
     }
   }
 
-  void set_slow(OrderId id, std::uint64_t value) {
+  [[gnu::noinline]] void set_slow(OrderId id, std::uint64_t value) {
     const auto u = static_cast<std::uint64_t>(id);
     if (u < kDenseLimit) {
       const std::size_t page = u >> kPageBits;

@@ -15,7 +15,6 @@ import numpy as np
 import pandas as pd
 
 from liqsim import scenarios
-from liqsim.metrics import RunContext, compute_metrics
 from liqsim.simulation import Simulation
 
 
@@ -25,11 +24,7 @@ def run_one(args: tuple[str, int]) -> dict:
     t0 = time.perf_counter()
     sim = Simulation(sc, seed=seed).run()
     wall = time.perf_counter() - t0
-    ctx = RunContext(cash_unit=sim.exchange.cash_unit, perp=0,
-                     cash_per_tick_lot=sim.exchange.instrument(0).cash_per_tick_lot,
-                     shock_start=sc.shock_start_s, exogenous_notional=sim.exogenous_notional,
-                     duration=sc.duration_s)
-    m = compute_metrics(sim.events(), sim.timeseries(), ctx)
+    m = sim.metrics()
     return {"scenario": name, "seed": seed, "wall_s": wall, "events_per_s": sim.events_emitted / wall,
             "exogenous_notional": sim.exogenous_notional, **m}
 

@@ -13,7 +13,6 @@ import statistics
 import pytest
 
 from liqsim import scenarios
-from liqsim.metrics import RunContext, compute_metrics
 from liqsim.simulation import Simulation
 
 SEEDS = (0, 1, 2, 3, 4)
@@ -33,11 +32,7 @@ def metrics_of(name: str) -> list[dict[str, float]]:
             for inst in (0, 1):
                 qty, _, _ = sim.exchange._engine.position_table(inst)
                 assert int(qty.sum()) == 0
-            ctx = RunContext(cash_unit=sim.exchange.cash_unit, perp=0,
-                             cash_per_tick_lot=sim.exchange.instrument(0).cash_per_tick_lot,
-                             shock_start=sc.shock_start_s, exogenous_notional=sim.exogenous_notional,
-                             duration=sc.duration_s)
-            out.append(compute_metrics(sim.events(), sim.timeseries(), ctx))
+            out.append(sim.metrics())
         _cache[name] = out
     return _cache[name]
 

@@ -29,10 +29,10 @@ import pandas as pd
 from ._core import InvalidConfigError
 from .codes import EventType
 from .events import events_frame
-from .metrics import METRIC_NAMES, RunContext, compute_metrics
+from .metrics import METRIC_NAMES, compute_metrics
 from .policies import Policy, PolicyLike, get_policy
 from .scenarios import Scenario, get
-from .simulation import PERP, Simulation
+from .simulation import Simulation
 
 __all__ = ["HEADLINE_METRICS", "Comparison", "RunResult", "ScenarioLike", "compare", "fork", "run",
            "simulation"]
@@ -164,14 +164,9 @@ def simulation(scenario: ScenarioLike, policy: PolicyLike = "none", seed: int = 
 
 def _result(sim: Simulation, policy: str, *, keep_timeseries: bool = True,
             keep_events: bool = True) -> RunResult:
-    sc = sim.scenario
-    ctx = RunContext(cash_unit=float(sim.exchange.cash_unit), perp=PERP,
-                     cash_per_tick_lot=int(sim.exchange.instrument(PERP).cash_per_tick_lot),
-                     shock_start=float(sc.shock_start_s), exogenous_notional=sim.exogenous_notional,
-                     duration=float(sc.duration_s))
     ts, events = sim.timeseries(), sim.events()
-    return RunResult(scenario=sc.name, policy=policy, seed=sim.seed,
-                     metrics=compute_metrics(events, ts, ctx),
+    return RunResult(scenario=sim.scenario.name, policy=policy, seed=sim.seed,
+                     metrics=compute_metrics(events, ts, sim.run_context()),
                      timeseries=ts if keep_timeseries else None,
                      events=events if keep_events else None,
                      exogenous_notional=sim.exogenous_notional)

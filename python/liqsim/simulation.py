@@ -15,6 +15,7 @@ from .breakers import Breakers
 from .config import RiskConfig
 from .events import events_frame
 from .exchange import Exchange
+from .metrics import RunContext, compute_metrics
 from .scenarios.config import Scenario
 
 NS = 1_000_000_000
@@ -155,6 +156,20 @@ class Simulation:
         """The 1 s time series (USD; depth within +-1% / +-2% of the perp mid; cumulative
         liquidation and ADL notional by side; halted flag)."""
         return pd.DataFrame(self._sim.series())
+
+    def run_context(self) -> RunContext:
+        """What the run metrics need besides events and time series: units, the perp's id, the
+        shock start, the executed exogenous notional and the duration (`liqsim.metrics`)."""
+        sc = self.scenario
+        return RunContext(cash_unit=float(self.exchange.cash_unit), perp=PERP,
+                          cash_per_tick_lot=int(self.exchange.instrument(PERP).cash_per_tick_lot),
+                          shock_start=float(sc.shock_start_s), exogenous_notional=self.exogenous_notional,
+                          duration=float(sc.duration_s))
+
+    def metrics(self) -> dict[str, float]:
+        """Every run metric so far (`liqsim.metrics.compute_metrics` on this run's events and
+        time series), keyed as `liqsim.metrics.METRIC_NAMES`."""
+        return compute_metrics(self.events(), self.timeseries(), self.run_context())
 
     @property
     def exogenous_notional(self) -> float:

@@ -11,6 +11,7 @@
 
 #include "liqsim/clearing/funding.hpp"
 #include "liqsim/clearing/margin_tiers.hpp"
+#include "liqsim/clearing/rounding.hpp"
 #include "liqsim/clearing/mark_price.hpp"
 #include "liqsim/error.hpp"
 
@@ -312,9 +313,56 @@ void test_funding_payment() {
   CHECK_THROWS(funding_payment(1, 10'000, 100, 1'000'001), "rate_ppm = 1000001");
 }
 
+// The 64-bit fast path of the rounding helpers and the reduced initial-rate fraction give
+// exactly what plain 128-bit arithmetic gives (random operands, some beyond 2^63).
+void test_rounding_fast_path_matches_int128() {
+  std::uint64_t s = 99;
+  auto next = [&s] {
+    std::uint64_t z = (s += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+  };
+  int wrong = 0;
+  for (int k = 0; k < 200000; ++k) {
+    const std::uint64_t r = next();
+    int128 num = static_cast<int128>(static_cast<std::int64_t>(next()) >> (r % 40));
+    if (r % 5 == 0) num *= static_cast<int128>(next() % 1'000'000'000'000ULL + 1);  // beyond 2^63
+    const int128 den = static_cast<int128>(next() % (r % 3 == 0 ? 1'000'000'000'000ULL : 1000ULL) + 1);
+    const int128 q = num / den, rem = num % den;
+    const int128 ceil_ref = (rem != 0 && num > 0) ? q + 1 : q;
+    const int128 floor_ref = (rem != 0 && num < 0) ? q - 1 : q;
+    const int128 twice = rem < 0 ? -2 * rem : 2 * rem;
+    const int128 round_ref = twice <= den ? q : (num > 0 ? q + 1 : q - 1);
+    wrong += ceil_div(num, den) != ceil_ref;
+    wrong += floor_div(num, den) != floor_ref;
+    wrong += round_half_to_zero(num, den) != round_ref;
+  }
+  CHECK_EQ(wrong, 0);
+
+  // initial() = ceil(notional x min(MMR x mult, 1e12) / 1e12) for every tier and multiplier.
+  const std::vector<std::pair<Cash, std::int64_t>> brackets = {
+      {50'000'000'000, 4'000}, {250'000'000'000, 5'000}, {1'000'000'000'000, 10'000},
+      {10'000'000'000'000, 25'000}, {100'000'000'000'000, 500'000}};
+  for (const std::int64_t mult : {1'000'000LL, 1'500'000LL, 2'000'000LL, 3'333'333LL}) {
+    const MarginTiers t = MarginTiers::from_brackets(brackets, mult);
+    int bad = 0;
+    for (int k = 0; k < 20000; ++k) {
+      const Cash n = static_cast<Cash>(next() % 200'000'000'000'000ULL);
+      const std::size_t i = t.index_for(n);
+      const int128 rate = std::min(int128{t.tiers()[i].mmr_ppm} * mult, int128{1'000'000'000'000});
+      const int128 prod = int128{n} * rate;
+      const int128 want = prod / 1'000'000'000'000 + (prod % 1'000'000'000'000 != 0 ? 1 : 0);
+      bad += t.initial(n) != static_cast<Cash>(want);
+    }
+    CHECK_EQ(bad, 0);
+  }
+}
+
 }  // namespace
 
 int main() {
+  test_rounding_fast_path_matches_int128();
   test_margin_tiers();
   test_mark_simple();
   test_mark_binance();

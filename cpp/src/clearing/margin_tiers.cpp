@@ -1,6 +1,7 @@
 #include "liqsim/clearing/margin_tiers.hpp"
 
 #include <algorithm>
+#include <numeric>
 #include <limits>
 #include <string>
 
@@ -48,6 +49,12 @@ MarginTiers MarginTiers::from_brackets(const std::vector<std::pair<Cash, std::in
     t.tiers_.push_back(Tier{cap, mmr, static_cast<Cash>(floor_div(cum, kPpm))});
     t.cum_scaled_.push_back(cum);
   }
+  for (std::size_t i = 0; i < t.tiers_.size(); ++i) {
+    const auto rate = static_cast<std::int64_t>(t.initial_rate_scaled(i));  // in (0, 1e12]
+    const auto scale = static_cast<std::int64_t>(kPpm2);
+    const std::int64_t g = std::gcd(rate, scale);
+    t.initial_fraction_.emplace_back(rate / g, scale / g);
+  }
   return t;
 }
 
@@ -71,8 +78,8 @@ int128 MarginTiers::initial_rate_scaled(std::size_t i) const {
 }
 
 Cash MarginTiers::initial(Cash notional) const {
-  const std::size_t i = index_for(notional);
-  return static_cast<Cash>(ceil_div(int128{notional} * initial_rate_scaled(i), kPpm2));
+  const auto [num, den] = initial_fraction_[index_for(notional)];
+  return static_cast<Cash>(ceil_div(int128{notional} * num, den));
 }
 
 std::int64_t MarginTiers::max_leverage_x100(Cash notional) const {

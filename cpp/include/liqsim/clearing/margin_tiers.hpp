@@ -55,6 +55,9 @@ class MarginTiers {
 
   std::vector<Tier> tiers_;
   std::vector<int128> cum_scaled_;  // exact cum x 1e6 (cash x ppm)
+  // Initial rate of each tier as a reduced fraction num / den (= initial_rate_scaled / 1e12),
+  // so initial() divides in 64 bits for ordinary notionals.
+  std::vector<std::pair<std::int64_t, std::int64_t>> initial_fraction_;
   std::int64_t im_multiplier_ppm_ = 0;
 };
 

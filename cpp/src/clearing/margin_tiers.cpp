@@ -60,9 +60,11 @@ MarginTiers MarginTiers::from_brackets(const std::vector<std::pair<Cash, std::in
 
 std::size_t MarginTiers::index_for(Cash notional) const {
   if (notional < 0) fail(ErrorKind::InvalidOrder, "notional = " + std::to_string(notional) + " must be >= 0");
-  const auto it = std::lower_bound(tiers_.begin(), tiers_.end(), notional,
-                                   [](const Tier& t, Cash n) { return t.cap < n; });
-  return it == tiers_.end() ? tiers_.size() - 1 : static_cast<std::size_t>(it - tiers_.begin());
+  // A linear walk: tables have a handful of tiers and nearly every notional is in the first.
+  const std::size_t last = tiers_.size() - 1;
+  std::size_t i = 0;
+  while (i < last && tiers_[i].cap < notional) ++i;
+  return i;
 }
 
 Cash MarginTiers::maintenance(Cash notional) const {

@@ -131,6 +131,7 @@ AccountId Exchange::add_accounts(std::size_t n) {
   ledger_.resize(num_accounts_);
   open_positions_.resize(num_accounts_);
   dirty_.resize(num_accounts_);
+  clean_epoch_.resize(num_accounts_);
   in_multi_.resize(num_accounts_);
   last_liquidation_.resize(num_accounts_);
   return first;

@@ -18,7 +18,10 @@ std::string str(std::int64_t v) { return std::to_string(v); }
 [[gnu::flatten]] void Exchange::on_fill(const Fill& f) {
   Instrument& traded = instruments_[static_cast<std::size_t>(f.instrument)];
   traded.last = f.price;
-  if (!traded.mark) adl_cache_.valid = false;  // no mark yet: positions are valued at the last trade
+  if (!traded.mark) {  // no mark yet: positions are valued at the last trade
+    adl_cache_.valid = false;
+    ++risk_epoch_;
+  }
   if (traded.pricer) traded.pricer->on_trade(f.price, now_);
   if (traded.breakers) traded.breakers->on_trade(f.price, now_);
   const AccountId buyer = f.taker_side == Side::Buy ? f.taker : f.maker;
@@ -217,6 +220,7 @@ void Exchange::withdraw(AccountId a, Cash amount, Timestamp ts) {
 
 void Exchange::update_mark(InstrumentId inst, Price mark) {
   adl_cache_.valid = false;  // every candidate is valued at the mark
+  ++risk_epoch_;
   Instrument& ins = instruments_[static_cast<std::size_t>(inst)];
   ins.mark = mark;
   Event& e = log_.emit(EventType::Mark, now_, inst);

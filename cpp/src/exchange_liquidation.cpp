@@ -64,9 +64,14 @@ void Exchange::risk_stage() {
     };
     std::vector<Due> due;
     for (const Scoped& c : cands) {
+      const bool cross = c.second < 0;
+      if (cross && clean_epoch_[c.first] == risk_epoch_) continue;  // unchanged since found fine
       if (std::binary_search(done.begin(), done.end(), c) || !has_position(c.first, c.second)) continue;
       const AccountRisk r = scope_risk(c.first, c.second);
-      if (r.equity >= r.maintenance) continue;
+      if (r.equity >= r.maintenance) {
+        if (cross) clean_epoch_[c.first] = risk_epoch_;
+        continue;
+      }
       // last_liquidation_ holds the time + 1 (0 = never), so a slice at ts 0 is told apart.
       if (risk_.mode == LiquidationMode::Partial && r.equity >= 0 && last_liquidation_[c.first] > 0 &&
           now_ - (last_liquidation_[c.first] - 1) < risk_.partial_cooldown_ns)

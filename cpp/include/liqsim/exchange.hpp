@@ -310,9 +310,10 @@ class Exchange : private FillSink {
       if (ins.spec.mark_source != MarkSource::Last) {
         sync_mark(static_cast<InstrumentId>(&ins - instruments_.data()));
       } else if (ins.last && ins.mark != ins.last) {
-        // No MARK event (the fills carry the price), but ADL values move with it.
+        // No MARK event (the fills carry the price), but ADL values and margins move with it.
         ins.mark = ins.last;
         adl_cache_.valid = false;
+        ++risk_epoch_;
       }
     }
   }
@@ -327,9 +328,12 @@ class Exchange : private FillSink {
   // round); nothing to do when neither is in use (the matching-only hot path).
   void mark_dirty(AccountId a) {
     if (adl_cache_.valid) touch_adl(a);
-    if (risk_.enabled && !is_system(a) && !dirty_[a]) {
-      dirty_[a] = 1;
-      dirty_list_.push_back(a);
+    if (risk_.enabled && !is_system(a)) {
+      clean_epoch_[a] = 0;
+      if (!dirty_[a]) {
+        dirty_[a] = 1;
+        dirty_list_.push_back(a);
+      }
     }
   }
   void touch_adl(AccountId a);
@@ -382,6 +386,12 @@ class Exchange : private FillSink {
   AccountArray<std::uint8_t> open_positions_;  // instruments with a non-zero position
   AccountArray<std::uint8_t> dirty_;
   std::vector<AccountId> dirty_list_;
+  // The risk stage re-checks trigger candidates and multi-instrument accounts every command.
+  // An account found above maintenance (cross scope) stays so until a valuation price moves
+  // (risk_epoch_ advances) or the account changes (mark_dirty clears clean_epoch_), so such
+  // checks are skipped in between: marks move a few times a second, commands thousands.
+  std::uint64_t risk_epoch_ = 1;
+  AccountArray<std::uint64_t> clean_epoch_;  // epoch the account was last found fine; 0: none
   std::vector<AccountId> multi_;  // accounts with positions in several instruments
   AccountArray<Timestamp> last_liquidation_;  // time of the last partial slice + 1; 0 = never
   AccountArray<std::uint8_t> in_multi_;

@@ -131,7 +131,7 @@ AccountId Exchange::add_accounts(std::size_t n) {
   ledger_.resize(num_accounts_);
   open_positions_.resize(num_accounts_);
   dirty_.resize(num_accounts_);
-  clean_epoch_.resize(num_accounts_);
+  risk_stamp_.resize(num_accounts_);
   in_multi_.resize(num_accounts_);
   last_liquidation_.resize(num_accounts_);
   return first;
@@ -443,6 +443,7 @@ void Exchange::set_control(InstrumentId inst, const ControlSpec& control, Timest
   ins.throttle_window = -1;
   ins.throttle_used = 0;
   ins.throttle_accounts.clear();
+  ++defer_generation_;
   finish_command();
 }
 

@@ -72,6 +72,7 @@ void Exchange::control_stage() {
 }
 
 void Exchange::start_halt(InstrumentId inst, HaltReason reason, Timestamp duration, Price trigger) {
+  ++defer_generation_;  // liquidations may now wait
   Instrument& ins = instruments_[static_cast<std::size_t>(inst)];
   ++any_halted_;
   if (duration < 0) {
@@ -95,6 +96,7 @@ void Exchange::start_halt(InstrumentId inst, HaltReason reason, Timestamp durati
 }
 
 void Exchange::reopen(InstrumentId inst) {
+  ++defer_generation_;  // waiting liquidations may go
   Instrument& ins = instruments_[static_cast<std::size_t>(inst)];
   ins.state = TradingState::Continuous;
   --any_halted_;

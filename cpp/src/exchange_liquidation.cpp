@@ -4,6 +4,7 @@
 // backstop unwind what it holds through the book.
 #include <algorithm>
 #include <limits>
+#include <set>
 
 #include "liqsim/exchange.hpp"
 
@@ -37,9 +38,18 @@ void Exchange::risk_stage() {
   in_risk_stage_ = true;
   using Scoped = std::pair<AccountId, InstrumentId>;  // account, margin scope (-1: cross)
   std::vector<Scoped> cands;
-  std::vector<Scoped> done;  // each scope is liquidated at most once per stage
+  std::set<Scoped> done;  // each scope is liquidated at most once per stage (or waits)
   std::int64_t quota = risk_.max_per_step > 0 ? risk_.max_per_step : std::numeric_limits<std::int64_t>::max();
   std::vector<AccountId> hits;
+  for (Instrument& ins : instruments_) {  // a new throttle window may let waiting ones go
+    const ControlSpec& c = ins.spec.control;
+    if (c.liq_throttle_global <= 0 && c.liq_throttle_account <= 0) continue;
+    const std::int64_t window = now_ / c.liq_throttle_window_ns;
+    if (window != ins.defer_window) {
+      ins.defer_window = window;
+      ++defer_generation_;
+    }
+  }
   for (int round = 0; round < 1000 && quota > 0; ++round) {
     sync_marks();
     refresh_triggers();
@@ -63,13 +73,23 @@ void Exchange::risk_stage() {
       Cash equity, maintenance;
     };
     std::vector<Due> due;
+    bool waiting = false;  // a due account skipped because it still waits (see RiskStamp)
     for (const Scoped& c : cands) {
       const bool cross = c.second < 0;
-      if (cross && clean_epoch_[c.first] == risk_epoch_) continue;  // unchanged since found fine
-      if (std::binary_search(done.begin(), done.end(), c) || !has_position(c.first, c.second)) continue;
+      if (done.count(c) != 0) continue;
+      if (cross && risk_stamp_[c.first].epoch == risk_epoch_) {
+        const std::uint64_t gen = risk_stamp_[c.first].deferred_gen;
+        if (gen == 0) continue;  // unchanged since found above maintenance
+        if (gen == defer_generation_) {  // unchanged since it was made to wait: waits again
+          done.insert(c);
+          waiting = true;
+          continue;
+        }
+      }
+      if (!has_position(c.first, c.second)) continue;
       const AccountRisk r = scope_risk(c.first, c.second);
       if (r.equity >= r.maintenance) {
-        if (cross) clean_epoch_[c.first] = risk_epoch_;
+        if (cross) risk_stamp_[c.first] = RiskStamp{risk_epoch_, 0};
         continue;
       }
       // last_liquidation_ holds the time + 1 (0 = never), so a slice at ts 0 is told apart.
@@ -86,16 +106,18 @@ void Exchange::risk_stage() {
     for (const Due& d : due) {
       if (quota <= 0) break;  // before the throttle books this liquidation's notional
       if (liquidation_deferred(d.who.first, d.who.second)) {
-        done.insert(std::upper_bound(done.begin(), done.end(), d.who), d.who);  // waits
+        done.insert(d.who);  // waits
+        if (d.who.second < 0) risk_stamp_[d.who.first] = RiskStamp{risk_epoch_, defer_generation_};
         continue;
       }
+      ++defer_generation_;  // the throttle has booked this one: others' waiting may change
       --quota;
       liquidate(d.who.first, d.who.second);
-      done.insert(std::upper_bound(done.begin(), done.end(), d.who), d.who);
+      done.insert(d.who);
     }
     // The backstops act every round, also when nobody was due: a mark move alone can push the
     // fund below zero, and its unwinding trades can trigger others.
-    if (!unwind_backstops() && due.empty()) break;
+    if (!unwind_backstops() && due.empty() && !waiting) break;
   }
   cover_flat_deficits();
   sync_marks();

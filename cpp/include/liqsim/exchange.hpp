@@ -249,6 +249,7 @@ class Exchange : private FillSink {
     TradingState state = TradingState::Continuous;
     Timestamp halt_end = 0;  // uncross time while halted (-1: rest of run)
     std::int64_t throttle_window = -1;  // fixed liquidation-throttle window index
+    std::int64_t defer_window = -1;     // window index last seen by the risk stage
     Cash throttle_used = 0;
     std::vector<std::pair<AccountId, Cash>> throttle_accounts;
     AccountArray<std::uint8_t> isolated;  // margin mode per account
@@ -329,7 +330,7 @@ class Exchange : private FillSink {
   void mark_dirty(AccountId a) {
     if (adl_cache_.valid) touch_adl(a);
     if (risk_.enabled && !is_system(a)) {
-      clean_epoch_[a] = 0;
+      risk_stamp_[a].epoch = 0;
       if (!dirty_[a]) {
         dirty_[a] = 1;
         dirty_list_.push_back(a);
@@ -388,10 +389,18 @@ class Exchange : private FillSink {
   std::vector<AccountId> dirty_list_;
   // The risk stage re-checks trigger candidates and multi-instrument accounts every command.
   // An account found above maintenance (cross scope) stays so until a valuation price moves
-  // (risk_epoch_ advances) or the account changes (mark_dirty clears clean_epoch_), so such
-  // checks are skipped in between: marks move a few times a second, commands thousands.
+  // (risk_epoch_ advances) or the account changes (mark_dirty clears its stamp); one found due
+  // but made to wait (throttle, paused liquidations) also waits until then or until something
+  // that decides the waiting changes (defer_generation_: a liquidation, a halt or reopening, a
+  // new throttle window, new controls). Such checks are skipped in between: marks move a few
+  // times a second, commands thousands of times.
+  struct RiskStamp {
+    std::uint64_t epoch = 0;         // risk_epoch_ of the last check; 0: none
+    std::uint64_t deferred_gen = 0;  // 0: found above maintenance; else defer_generation_
+  };
   std::uint64_t risk_epoch_ = 1;
-  AccountArray<std::uint64_t> clean_epoch_;  // epoch the account was last found fine; 0: none
+  std::uint64_t defer_generation_ = 1;
+  AccountArray<RiskStamp> risk_stamp_;
   std::vector<AccountId> multi_;  // accounts with positions in several instruments
   AccountArray<Timestamp> last_liquidation_;  // time of the last partial slice + 1; 0 = never
   AccountArray<std::uint8_t> in_multi_;

@@ -727,7 +727,22 @@ static void test_large_book() {
   section_done("large book");
 }
 
+// The event log keeps its buffer sized ahead; a moved-from log must still be empty and usable.
+void test_event_log_moves() {
+  EventLog a;
+  a.reserve_for(4);
+  for (int i = 0; i < 3; ++i) a.emit(EventType::Accept, i, 0);
+  EventLog b(std::move(a));
+  a.emit(EventType::Fill, 9, 0);  // NOLINT(bugprone-use-after-move): the point of the test
+  EventLog c;
+  c = std::move(b);
+  b.emit(EventType::Fill, 9, 0);  // NOLINT(bugprone-use-after-move)
+  CHECK(a.size() == 1 && b.size() == 1 && c.size() == 3);
+  CHECK(c.buffer()[2].seq == 2 && c.buffer()[2].ts == 2 && c.buffer()[2].order_id == 0);
+}
+
 int main() {
+  test_event_log_moves();
   test_crossed_book();
   test_fifo_inside_levels();
   test_imbalance_then_reference();

@@ -3,6 +3,7 @@
 #pragma once
 #include <cstdint>
 #include <span>
+#include <utility>
 #include <vector>
 
 #include "liqsim/types.hpp"
@@ -107,8 +108,20 @@ class EventLog {
     }
     return *this;
   }
-  EventLog(EventLog&&) noexcept = default;
-  EventLog& operator=(EventLog&&) noexcept = default;
+  // Moves leave the source an empty, usable log (a defaulted move kept its count of recorded
+  // events over an empty buffer, so a later emit() would write out of bounds).
+  EventLog(EventLog&& o) noexcept
+      : buf_(std::move(o.buf_)), n_(std::exchange(o.n_, 0)), scratch_(o.scratch_),
+        next_seq_(o.next_seq_), mask_(o.mask_) {}
+  EventLog& operator=(EventLog&& o) noexcept {
+    buf_ = std::move(o.buf_);
+    o.buf_.clear();
+    n_ = std::exchange(o.n_, 0);
+    scratch_ = o.scratch_;
+    next_seq_ = o.next_seq_;
+    mask_ = o.mask_;
+    return *this;
+  }
 
   // Bit i set: events of type i are recorded (all by default). Sequence numbers advance for
   // every event, recorded or not, so filtered logs stay aligned with full ones.

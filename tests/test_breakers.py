@@ -165,6 +165,27 @@ def test_frozen_mark_ignores_the_index_while_halted():
     assert ex.mark(0) == 40_100 and ex.position(a, 0) == 0
 
 
+def test_last_trade_mark_stays_frozen_through_a_halt_and_takes_the_auction_price():
+    # Mark = last trade: it follows every trade, holds its halt value while halted (frozen) and
+    # takes the reopening auction's price at the reopen.
+    ex = make(Breakers(halt_mark="frozen"))
+    assert ex.mark(0) is None
+    trade(ex, 50_000, 1 * S)
+    assert ex.mark(0) == 50_000
+    trade(ex, 50_010, 1 * S)
+    assert ex.mark(0) == 50_010
+    ex.halt(0, 60, ts=2 * S)
+    ex.submit(0, 2, "sell", 49_000, 0.002, ts=3 * S)  # the book crosses, nothing trades yet
+    ex.submit(0, 3, "buy", 49_500, 0.001, ts=3 * S)
+    assert ex.mark(0) == 50_010
+    ex.drain_events()
+    ex.advance(63 * S)  # reopen: the auction prints and the mark takes its price
+    assert ex.trading_state(0) == TradingState.CONTINUOUS
+    ev = ex.drain_events()
+    auction = ev[(ev["type"] == EventType.FILL) & (ev["code"] == 1)]
+    assert auction["price"].tolist() == [49_500] and ex.mark(0) == 49_500
+
+
 def test_liq_throttle_spreads_liquidations_over_windows():
     # Each long is 0.5 BTC (~20,050 USD at the mark): a 30,000 USD cap per minute lets one through.
     ex, mm, a, b = leveraged_long(Breakers((LiqThrottle(global_cap=30_000, window=60),)))

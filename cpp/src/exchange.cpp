@@ -110,6 +110,7 @@ InstrumentId Exchange::add_instrument(const InstrumentSpec& spec) {
   ins.iso_cash.resize(num_accounts_);
   ins.breakers = std::move(breakers);
   if (ins.breakers) ++with_breakers_;
+  if (spec.mark_source != MarkSource::Last) ++sourced_marks_;
   instruments_.push_back(std::move(ins));
   return static_cast<InstrumentId>(instruments_.size() - 1);
 }

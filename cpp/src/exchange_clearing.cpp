@@ -14,25 +14,46 @@ std::string str(std::int64_t v) { return std::to_string(v); }
 }  // namespace
 
 // A trade on the book (continuous or auction): it sets the last price and feeds the mark and
-// the breakers. Position transfers (takeover, ADL) settle without being trades.
-[[gnu::flatten]] void Exchange::on_fill(const Fill& f) {
+// the breakers. Position transfers (takeover, ADL) settle without being trades. Every book fill
+// comes through here, so the plain case (no pricer, no breakers, no fees) stays short and the
+// rest is out of line.
+void Exchange::on_fill(const Fill& f) {
   Instrument& traded = instruments_[static_cast<std::size_t>(f.instrument)];
   traded.last = f.price;
-  if (!traded.mark) {  // no mark yet: positions are valued at the last trade
+  traded_since_sync_ = true;
+  if (!traded.mark) [[unlikely]] {  // no mark yet: positions are valued at the last trade
     adl_cache_.valid = false;
     ++risk_epoch_;
   }
-  if (traded.pricer) traded.pricer->on_trade(f.price, now_);
-  if (traded.breakers) traded.breakers->on_trade(f.price, now_);
+  if (traded.pricer || traded.breakers) [[unlikely]] feed_trade(traded, f.price);
   const AccountId buyer = f.taker_side == Side::Buy ? f.taker : f.maker;
   const AccountId seller = f.taker_side == Side::Buy ? f.maker : f.taker;
-  if (f.auction) {  // no aggressor: both sides pay the maker fee
-    settle(f.instrument, buyer, seller, f.price, f.qty, buyer, false, true);
-    charge_fee(f.instrument, buyer, f.price * traded.spec.cash_per_tick_lot * f.qty,
-               traded.spec.maker_fee_ppm);
+  const Cash per_lot = f.price * traded.spec.cash_per_tick_lot;
+  const Cash notional = per_lot * f.qty;  // bounded at order entry
+  cash_of(traded, buyer) -= notional;
+  cash_of(traded, seller) += notional;
+  if (traded.spec.taker_fee_ppm != 0 || traded.spec.maker_fee_ppm != 0) [[unlikely]]
+    fill_fees(f, buyer, seller, notional);
+  move_position(traded, f.instrument, buyer, f.qty, per_lot);
+  move_position(traded, f.instrument, seller, -f.qty, per_lot);
+}
+
+void Exchange::feed_trade(Instrument& ins, Price price) {
+  if (ins.pricer) ins.pricer->on_trade(price, now_);
+  if (ins.breakers) ins.breakers->on_trade(price, now_);
+}
+
+// Fees of a book fill: the taker pays the taker fee (unless exempt: liquidation and backstop
+// orders), the maker the maker fee; an auction fill has no aggressor, both pay the maker fee.
+void Exchange::fill_fees(const Fill& f, AccountId buyer, AccountId seller, Cash notional) {
+  const InstrumentSpec& spec = instruments_[static_cast<std::size_t>(f.instrument)].spec;
+  if (f.auction) {
+    charge_fee(f.instrument, buyer, notional, spec.maker_fee_ppm);
+    charge_fee(f.instrument, seller, notional, spec.maker_fee_ppm);
     return;
   }
-  settle(f.instrument, buyer, seller, f.price, f.qty, f.taker, !fee_exempt_taker_, true);
+  if (!fee_exempt_taker_) charge_fee(f.instrument, f.taker, notional, spec.taker_fee_ppm);
+  charge_fee(f.instrument, f.maker, notional, spec.maker_fee_ppm);
 }
 
 void Exchange::settle(InstrumentId inst, AccountId buyer, AccountId seller, Price price, Qty qty,
@@ -301,6 +322,24 @@ void Exchange::sync_mark(InstrumentId inst) {
     next = ins.pricer->mark();
   }
   if (next && next != ins.mark) update_mark(inst, *next);
+}
+
+void Exchange::sync_all_marks() {
+  traded_since_sync_ = false;
+  for (Instrument& ins : instruments_) {
+    if (halted(ins) && ins.spec.control.halt_mark == HaltMarkMode::Frozen) {
+      traded_since_sync_ = true;  // frozen: its last trade still waits for the mark
+      continue;
+    }
+    if (ins.spec.mark_source != MarkSource::Last) {
+      sync_mark(static_cast<InstrumentId>(&ins - instruments_.data()));
+    } else if (ins.last && ins.mark != ins.last) {
+      // No MARK event (the fills carry the price), but ADL values and margins move with it.
+      ins.mark = ins.last;
+      adl_cache_.valid = false;
+      ++risk_epoch_;
+    }
+  }
 }
 
 void Exchange::finish_command() {

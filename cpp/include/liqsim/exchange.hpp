@@ -287,6 +287,8 @@ class Exchange : private FillSink {
   // Takes liquidity and rests or expires the remainder; returns lots filled.
   Qty take_and_rest(Instrument& ins, InstrumentId inst, Taker& t, Timestamp ts);
   void on_fill(const Fill& f) override;
+  void feed_trade(Instrument& ins, Price price);  // mark pricer and breakers see the trade
+  void fill_fees(const Fill& f, AccountId buyer, AccountId seller, Cash notional);
   // Moves cash, fees and lots for one trade; fees only where asked and never for system accounts.
   void settle(InstrumentId inst, AccountId buyer, AccountId seller, Price price, Qty qty,
               AccountId taker, bool taker_fee, bool maker_fee);
@@ -305,19 +307,12 @@ class Exchange : private FillSink {
   void finish_command();
   // Every mark follows its source (after each command): the last trade inline, the rest in
   // sync_mark.
+  // Nothing to do (the common case, kept inline and cheap) unless an instrument's mark has a
+  // source other than the last trade or a trade happened since the last sync.
   void sync_marks() {
-    for (Instrument& ins : instruments_) {
-      if (halted(ins) && ins.spec.control.halt_mark == HaltMarkMode::Frozen) continue;
-      if (ins.spec.mark_source != MarkSource::Last) {
-        sync_mark(static_cast<InstrumentId>(&ins - instruments_.data()));
-      } else if (ins.last && ins.mark != ins.last) {
-        // No MARK event (the fills carry the price), but ADL values and margins move with it.
-        ins.mark = ins.last;
-        adl_cache_.valid = false;
-        ++risk_epoch_;
-      }
-    }
+    if (sourced_marks_ != 0 || traded_since_sync_) sync_all_marks();
   }
+  void sync_all_marks();
   void sync_mark(InstrumentId inst);
   OrderId engine_order_id() { return next_engine_id_++; }
 
@@ -398,6 +393,8 @@ class Exchange : private FillSink {
     std::uint64_t epoch = 0;         // risk_epoch_ of the last check; 0: none
     std::uint64_t deferred_gen = 0;  // 0: found above maintenance; else defer_generation_
   };
+  std::size_t sourced_marks_ = 0;   // instruments whose mark source is not the last trade
+  bool traded_since_sync_ = false;  // a book trade since the last sync_marks()
   std::uint64_t risk_epoch_ = 1;
   std::uint64_t defer_generation_ = 1;
   AccountArray<RiskStamp> risk_stamp_;

@@ -38,7 +38,18 @@ void Exchange::risk_stage() {
   in_risk_stage_ = true;
   using Scoped = std::pair<AccountId, InstrumentId>;  // account, margin scope (-1: cross)
   std::vector<Scoped> cands;
-  std::set<Scoped> done;  // each scope is liquidated at most once per stage (or waits)
+  // Each scope is liquidated at most once per stage (or waits): cross scopes are marked in
+  // stage_done_ (this stage's serial), isolated ones (rare) in a set. Throttled cascades keep
+  // thousands of accounts waiting, checked after every command: no allocation per account.
+  const std::uint64_t stage = ++risk_stage_serial_;
+  std::set<Scoped> done_isolated;
+  auto is_done = [&](const Scoped& c) {
+    return c.second < 0 ? stage_done_[c.first] == stage : done_isolated.count(c) != 0;
+  };
+  auto set_done = [&](const Scoped& c) {
+    if (c.second < 0) stage_done_[c.first] = stage;
+    else done_isolated.insert(c);
+  };
   std::int64_t quota = risk_.max_per_step > 0 ? risk_.max_per_step : std::numeric_limits<std::int64_t>::max();
   std::vector<AccountId> hits;
   for (Instrument& ins : instruments_) {  // a new throttle window may let waiting ones go
@@ -50,39 +61,77 @@ void Exchange::risk_stage() {
       ++defer_generation_;
     }
   }
-  for (int round = 0; round < 1000 && quota > 0; ++round) {
+  int round = 0;
+  for (; round < 1000 && quota > 0; ++round) {
     sync_marks();
     refresh_triggers();
+    // Candidates, each scope once (a cross account can be hit in several instruments). Their
+    // order does not matter: what is due is sorted below, and checking has no side effects
+    // beyond each account's own stamp.
     cands.clear();
-    for (std::size_t i = 0; i < instruments_.size(); ++i) {
-      const Instrument& ins = instruments_[i];
-      const Price v = valuation_price(ins);
-      if (v == 0) continue;
-      hits.clear();
-      ins.triggers.candidates(v, hits);
-      for (const AccountId a : hits) cands.emplace_back(a, scope_of(a, static_cast<InstrumentId>(i)));
+    const std::uint64_t listed = ++risk_round_serial_;
+    auto add_cand = [&](AccountId a, InstrumentId scope) {
+      if (scope >= 0) {
+        cands.emplace_back(a, scope);  // one trigger entry per account and instrument
+      } else if (cand_listed_[a] != listed) {
+        cand_listed_[a] = listed;
+        cands.emplace_back(a, -1);
+      }
+    };
+    // Every account's outcome (above maintenance, no position, waits, due) holds until a
+    // valuation price moves (risk_epoch_), something that decides the waiting changes
+    // (defer_generation_) or the account itself changes (refresh_triggers lists it). So when
+    // neither counter moved since the last listing, only the accounts changed since then are
+    // listed; the others (thousands waiting in a throttled cascade) stand as they were.
+    // Outcomes that can change with time alone (a partial-liquidation cooldown) or that were
+    // left undecided (already done earlier in the stage, the per-step quota ran out) force a
+    // full listing at the next stage (rescan_).
+    const bool incremental = !rescan_ && risk_epoch_ == scan_epoch_ && defer_generation_ == scan_gen_;
+    rescan_ = false;
+    scan_epoch_ = risk_epoch_;
+    scan_gen_ = defer_generation_;
+    if (incremental) {
+      for (const AccountId a : refreshed_) {
+        if (refreshed_listed_[a] == listed) continue;
+        refreshed_listed_[a] = listed;
+        for (std::size_t i = 0; i < instruments_.size(); ++i) {
+          const Instrument& ins = instruments_[i];
+          const Price v = valuation_price(ins);
+          if (v != 0 && ins.triggers.hit(a, v)) add_cand(a, scope_of(a, static_cast<InstrumentId>(i)));
+        }
+        if (in_multi_[a]) add_cand(a, -1);
+      }
+    } else {
+      for (std::size_t i = 0; i < instruments_.size(); ++i) {
+        const Instrument& ins = instruments_[i];
+        const Price v = valuation_price(ins);
+        if (v == 0) continue;
+        hits.clear();
+        ins.triggers.candidates(v, hits);
+        for (const AccountId a : hits) add_cand(a, scope_of(a, static_cast<InstrumentId>(i)));
+      }
+      multi_.erase(std::remove_if(multi_.begin(), multi_.end(), [&](AccountId a) { return !in_multi_[a]; }),
+                   multi_.end());
+      for (const AccountId a : multi_) add_cand(a, -1);
     }
-    multi_.erase(std::remove_if(multi_.begin(), multi_.end(), [&](AccountId a) { return !in_multi_[a]; }),
-                 multi_.end());
-    for (const AccountId a : multi_) cands.emplace_back(a, -1);
-    std::sort(cands.begin(), cands.end());
-    cands.erase(std::unique(cands.begin(), cands.end()), cands.end());
+    refreshed_.clear();
 
     struct Due {
       Scoped who;
       Cash equity, maintenance;
     };
     std::vector<Due> due;
-    bool waiting = false;  // a due account skipped because it still waits (see RiskStamp)
     for (const Scoped& c : cands) {
       const bool cross = c.second < 0;
-      if (done.count(c) != 0) continue;
+      if (is_done(c)) {  // not re-checked now; the next stage must see it again
+        rescan_ = true;
+        continue;
+      }
       if (cross && risk_stamp_[c.first].epoch == risk_epoch_) {
         const std::uint64_t gen = risk_stamp_[c.first].deferred_gen;
         if (gen == 0) continue;  // unchanged since found above maintenance
         if (gen == defer_generation_) {  // unchanged since it was made to wait: waits again
-          done.insert(c);
-          waiting = true;
+          set_done(c);
           continue;
         }
       }
@@ -94,8 +143,10 @@ void Exchange::risk_stage() {
       }
       // last_liquidation_ holds the time + 1 (0 = never), so a slice at ts 0 is told apart.
       if (risk_.mode == LiquidationMode::Partial && r.equity >= 0 && last_liquidation_[c.first] > 0 &&
-          now_ - (last_liquidation_[c.first] - 1) < risk_.partial_cooldown_ns)
+          now_ - (last_liquidation_[c.first] - 1) < risk_.partial_cooldown_ns) {
+        rescan_ = true;  // due again when the cooldown ends, with nothing else changed
         continue;
+      }
       due.push_back({c, r.equity, r.maintenance});
     }
     // Most underwater first: lowest equity / maintenance, then account id.
@@ -106,19 +157,22 @@ void Exchange::risk_stage() {
     for (const Due& d : due) {
       if (quota <= 0) break;  // before the throttle books this liquidation's notional
       if (liquidation_deferred(d.who.first, d.who.second)) {
-        done.insert(d.who);  // waits
+        set_done(d.who);  // waits
         if (d.who.second < 0) risk_stamp_[d.who.first] = RiskStamp{risk_epoch_, defer_generation_};
         continue;
       }
       ++defer_generation_;  // the throttle has booked this one: others' waiting may change
       --quota;
       liquidate(d.who.first, d.who.second);
-      done.insert(d.who);
+      set_done(d.who);
     }
     // The backstops act every round, also when nobody was due: a mark move alone can push the
-    // fund below zero, and its unwinding trades can trigger others.
-    if (!unwind_backstops() && due.empty() && !waiting) break;
+    // fund below zero, and its unwinding trades can trigger others. With nobody due and no
+    // unwinding nothing changed, so another round would find the same (accounts that still
+    // wait are done for this stage).
+    if (!unwind_backstops() && due.empty()) break;
   }
+  if (quota <= 0 || round == 1000) rescan_ = true;  // some due accounts may not have been seen
   cover_flat_deficits();
   sync_marks();
   refresh_triggers();

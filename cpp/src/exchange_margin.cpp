@@ -196,6 +196,7 @@ void Exchange::touch_adl(AccountId a) {
 void Exchange::refresh_triggers() {
   for (const AccountId a : dirty_list_) {
     dirty_[a] = 0;
+    refreshed_.push_back(a);
     const bool multi = open_positions_[a] >= 2;  // cross positions in several instruments
     if (multi && !in_multi_[a]) {
       in_multi_[a] = 1;

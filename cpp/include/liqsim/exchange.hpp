@@ -398,6 +398,19 @@ class Exchange : private FillSink {
   std::uint64_t risk_epoch_ = 1;
   std::uint64_t defer_generation_ = 1;
   AccountArray<RiskStamp> risk_stamp_;
+  // risk_stage() scratch: the stage / candidate round that last marked an account (cross
+  // scope) done or listed; serials only grow, so nothing is cleared between stages.
+  std::uint64_t risk_stage_serial_ = 0;
+  std::uint64_t risk_round_serial_ = 0;
+  AccountArray<std::uint64_t> stage_done_;
+  AccountArray<std::uint64_t> cand_listed_;
+  AccountArray<std::uint64_t> refreshed_listed_;
+  // Incremental candidate listing (risk_stage): accounts refresh_triggers re-keyed since the
+  // last listing, and the counters that listing saw.
+  std::vector<AccountId> refreshed_;
+  std::uint64_t scan_epoch_ = 0;
+  std::uint64_t scan_gen_ = 0;
+  bool rescan_ = true;
   std::vector<AccountId> multi_;  // accounts with positions in several instruments
   AccountArray<Timestamp> last_liquidation_;  // time of the last partial slice + 1; 0 = never
   AccountArray<std::uint8_t> in_multi_;

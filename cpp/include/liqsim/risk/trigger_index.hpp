@@ -40,6 +40,12 @@ class TriggerIndex {
       out.push_back(it->second);
   }
 
+  // Whether `a` is among candidates(mark).
+  bool hit(AccountId a, Price mark) const {
+    const Entry& e = where_[a];
+    return e.side > 0 ? mark <= e.key : e.side < 0 && e.key <= mark;
+  }
+
   std::size_t size() const { return longs_.size() + shorts_.size(); }
 
  private:

@@ -10,7 +10,7 @@ import pytest
 
 import liqsim
 from liqsim import (DCB, LULD, Breakers, EventType, HaltReason, LiqPause, LiqThrottle, MarketWide,
-                    PriceBand, Reason, TradingState)
+                    PriceBand, Reason, SystemAccount, TradingState)
 
 S = 1_000_000_000
 
@@ -165,9 +165,9 @@ def test_frozen_mark_ignores_the_index_while_halted():
     assert ex.mark(0) == 40_100 and ex.position(a, 0) == 0
 
 
-def test_last_trade_mark_stays_frozen_through_a_halt_and_takes_the_auction_price():
-    # Mark = last trade: it follows every trade, holds its halt value while halted (frozen) and
-    # takes the reopening auction's price at the reopen.
+def test_last_trade_mark_follows_trades_and_takes_the_reopening_auction_price():
+    # Mark = last trade: it follows every trade, holds while the halted book trades nothing
+    # (frozen mode) and takes the reopening auction's price at the reopen.
     ex = make(Breakers(halt_mark="frozen"))
     assert ex.mark(0) is None
     trade(ex, 50_000, 1 * S)
@@ -184,6 +184,27 @@ def test_last_trade_mark_stays_frozen_through_a_halt_and_takes_the_auction_price
     ev = ex.drain_events()
     auction = ev[(ev["type"] == EventType.FILL) & (ev["code"] == 1)]
     assert auction["price"].tolist() == [49_500] and ex.mark(0) == 49_500
+
+
+def test_auction_fill_charges_both_sides_the_maker_fee():
+    # No aggressor in the reopening auction: buyer and seller both pay the maker fee, rounded
+    # up per side; a continuous fill before it charges taker and maker fees as usual.
+    ex = make(Breakers(), taker_fee=0.0005, maker_fee=0.0002)
+    trade(ex, 49_000, 1 * S)  # the auction's reference price
+    before = ex.balances().copy()
+    ex.halt(0, 60, ts=1 * S)
+    ex.submit(0, 2, "sell", 49_000, 0.001, ts=2 * S)
+    ex.submit(0, 3, "buy", 49_500, 0.001, ts=2 * S)
+    ex.advance(61 * S)  # uncross at 49,000 (any price crosses; the reference is 49,000): 49 USD
+    bal = ex.balances()
+    fee = 10  # ceil(49,000 cash units x 200 / 1e6) = ceil(9.8)
+    assert bal[3] - before[3] == -49_000 - fee
+    assert bal[2] - before[2] == 49_000 - fee
+    assert bal[int(SystemAccount.FEE_POOL)] - before[int(SystemAccount.FEE_POOL)] == 2 * fee
+    trade(ex, 49_500, 62 * S)  # continuous: seller 0 is the maker, buyer 1 the taker
+    fee, taker_fee = 10, 25  # ceil(49,500 x 200 / 1e6) = ceil(9.9), ceil(49,500 x 500 / 1e6)
+    assert ex.balances()[int(SystemAccount.FEE_POOL)] - bal[int(SystemAccount.FEE_POOL)] == taker_fee + fee
+    assert ex.balances().sum() == 0
 
 
 def test_liq_throttle_spreads_liquidations_over_windows():

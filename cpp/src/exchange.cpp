@@ -135,7 +135,6 @@ AccountId Exchange::add_accounts(std::size_t n) {
   risk_stamp_.resize(num_accounts_);
   stage_done_.resize(num_accounts_);
   cand_listed_.resize(num_accounts_);
-  refreshed_listed_.resize(num_accounts_);
   in_multi_.resize(num_accounts_);
   last_liquidation_.resize(num_accounts_);
   return first;

@@ -28,14 +28,7 @@ void Exchange::on_fill(const Fill& f) {
   if (traded.pricer || traded.breakers) [[unlikely]] feed_trade(traded, f.price);
   const AccountId buyer = f.taker_side == Side::Buy ? f.taker : f.maker;
   const AccountId seller = f.taker_side == Side::Buy ? f.maker : f.taker;
-  const Cash per_lot = f.price * traded.spec.cash_per_tick_lot;
-  const Cash notional = per_lot * f.qty;  // bounded at order entry
-  cash_of(traded, buyer) -= notional;
-  cash_of(traded, seller) += notional;
-  if (traded.spec.taker_fee_ppm != 0 || traded.spec.maker_fee_ppm != 0) [[unlikely]]
-    fill_fees(f, buyer, seller, notional);
-  move_position(traded, f.instrument, buyer, f.qty, per_lot);
-  move_position(traded, f.instrument, seller, -f.qty, per_lot);
+  settle(traded, f.instrument, buyer, seller, f.price, f.qty, &f);
 }
 
 void Exchange::feed_trade(Instrument& ins, Price price) {
@@ -54,20 +47,6 @@ void Exchange::fill_fees(const Fill& f, AccountId buyer, AccountId seller, Cash 
   }
   if (!fee_exempt_taker_) charge_fee(f.instrument, f.taker, notional, spec.taker_fee_ppm);
   charge_fee(f.instrument, f.maker, notional, spec.maker_fee_ppm);
-}
-
-void Exchange::settle(InstrumentId inst, AccountId buyer, AccountId seller, Price price, Qty qty,
-                      AccountId taker, bool taker_fee, bool maker_fee) {
-  Instrument& ins = instruments_[static_cast<std::size_t>(inst)];
-  const Cash per_lot = price * ins.spec.cash_per_tick_lot;
-  const Cash notional = per_lot * qty;  // bounded at order entry
-  cash_of(ins, buyer) -= notional;
-  cash_of(ins, seller) += notional;
-  if (taker_fee && ins.spec.taker_fee_ppm != 0) charge_fee(inst, taker, notional, ins.spec.taker_fee_ppm);
-  if (maker_fee && ins.spec.maker_fee_ppm != 0)
-    charge_fee(inst, taker == buyer ? seller : buyer, notional, ins.spec.maker_fee_ppm);
-  move_position(ins, inst, buyer, qty, per_lot);
-  move_position(ins, inst, seller, -qty, per_lot);
 }
 
 // A position opened (from flat) or closed (to flat): the count of cross positions changes, and

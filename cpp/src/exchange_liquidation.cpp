@@ -91,9 +91,9 @@ void Exchange::risk_stage() {
     scan_epoch_ = risk_epoch_;
     scan_gen_ = defer_generation_;
     if (incremental) {
+      std::sort(refreshed_.begin(), refreshed_.end());
+      refreshed_.erase(std::unique(refreshed_.begin(), refreshed_.end()), refreshed_.end());
       for (const AccountId a : refreshed_) {
-        if (refreshed_listed_[a] == listed) continue;
-        refreshed_listed_[a] = listed;
         for (std::size_t i = 0; i < instruments_.size(); ++i) {
           const Instrument& ins = instruments_[i];
           const Price v = valuation_price(ins);
@@ -314,8 +314,9 @@ void Exchange::transfer_position(AccountId from, AccountId to, InstrumentId inst
   // `lots` is from's signed position being handed over: from sells a long to `to`, or buys
   // back a short from it. No fees on transfers.
   const Qty q = lots > 0 ? lots : -lots;
-  if (lots > 0) settle(inst, to, from, price, q, from, false, false);
-  else settle(inst, from, to, price, q, from, false, false);
+  Instrument& ins = instruments_[static_cast<std::size_t>(inst)];
+  if (lots > 0) settle(ins, inst, to, from, price, q, nullptr);
+  else settle(ins, inst, from, to, price, q, nullptr);
 }
 
 void Exchange::auto_deleverage(AccountId a, InstrumentId inst, Qty qty, Price bankruptcy) {

@@ -289,9 +289,21 @@ class Exchange : private FillSink {
   void on_fill(const Fill& f) override;
   void feed_trade(Instrument& ins, Price price);  // mark pricer and breakers see the trade
   void fill_fees(const Fill& f, AccountId buyer, AccountId seller, Cash notional);
-  // Moves cash, fees and lots for one trade; fees only where asked and never for system accounts.
-  void settle(InstrumentId inst, AccountId buyer, AccountId seller, Price price, Qty qty,
-              AccountId taker, bool taker_fee, bool maker_fee);
+  // Moves cash and lots for one trade; `fill` (a book fill) also charges its fees, never to
+  // system accounts. Position transfers (takeover, ADL) pass none. Fees are charged before the
+  // lots move, so an account this trade closes to flat is checked for a deficit with its fee
+  // paid.
+  void settle(Instrument& ins, InstrumentId inst, AccountId buyer, AccountId seller, Price price,
+              Qty qty, const Fill* fill) {
+    const Cash per_lot = price * ins.spec.cash_per_tick_lot;
+    const Cash notional = per_lot * qty;  // bounded at order entry
+    cash_of(ins, buyer) -= notional;
+    cash_of(ins, seller) += notional;
+    if (fill && (ins.spec.taker_fee_ppm != 0 || ins.spec.maker_fee_ppm != 0)) [[unlikely]]
+      fill_fees(*fill, buyer, seller, notional);
+    move_position(ins, inst, buyer, qty, per_lot);
+    move_position(ins, inst, seller, -qty, per_lot);
+  }
   // One side of a trade: `delta` lots into `a` at `per_lot` cash per lot.
   void move_position(Instrument& ins, InstrumentId inst, AccountId a, Qty delta, Cash per_lot) {
     const Qty before = ins.pos.qty[a];
@@ -305,10 +317,9 @@ class Exchange : private FillSink {
                             bool into_isolated);
   void charge_fee(InstrumentId inst, AccountId a, Cash notional, std::int64_t rate_ppm);
   void finish_command();
-  // Every mark follows its source (after each command): the last trade inline, the rest in
-  // sync_mark.
-  // Nothing to do (the common case, kept inline and cheap) unless an instrument's mark has a
-  // source other than the last trade or a trade happened since the last sync.
+  // Every mark follows its source after each command (sync_all_marks; sources other than the
+  // last trade in sync_mark). Nothing to do, the common case, kept inline and cheap, unless an
+  // instrument's mark has such a source or a trade happened since the last sync.
   void sync_marks() {
     if (sourced_marks_ != 0 || traded_since_sync_) sync_all_marks();
   }
@@ -404,7 +415,6 @@ class Exchange : private FillSink {
   std::uint64_t risk_round_serial_ = 0;
   AccountArray<std::uint64_t> stage_done_;
   AccountArray<std::uint64_t> cand_listed_;
-  AccountArray<std::uint64_t> refreshed_listed_;
   // Incremental candidate listing (risk_stage): accounts refresh_triggers re-keyed since the
   // last listing, and the counters that listing saw.
   std::vector<AccountId> refreshed_;

@@ -103,6 +103,7 @@ InstrumentId Exchange::add_instrument(const InstrumentSpec& spec) {
   ins.tiers = std::move(tiers);
   ins.pricer = std::move(pricer);
   ins.funding = funding;
+  ins.book.track_account_orders(risk_.enabled);  // liquidations cancel an account's orders
   ins.book.resize_accounts(num_accounts_);
   ins.pos.resize(num_accounts_);
   ins.triggers.resize(num_accounts_);
@@ -352,30 +353,9 @@ void Exchange::amend(OrderId id, Price price, Qty qty, Timestamp ts) {
   finish_command();
 }
 
-// Cancels and amends of old orders are random accesses into the id map and the order pool
-// (cache misses that dominated a batch): the loop prefetches the id map slot of the row
-// kIdAhead ahead, then the resting order of the row kOrderAhead ahead, whose slot is in cache
-// by then. Hints only: what the rows do is unchanged.
-void Exchange::prefetch_row(const BatchView& b, std::size_t i) const {
-  constexpr std::size_t kIdAhead = 16, kOrderAhead = 8;
-  auto touches_order = [&](std::size_t j) {
-    return b.cmd[j] == static_cast<std::uint8_t>(Cmd::Cancel) ||
-           b.cmd[j] == static_cast<std::uint8_t>(Cmd::Amend);
-  };
-  if (i + kIdAhead < b.n && touches_order(i + kIdAhead)) ids_.prefetch(b.order_id[i + kIdAhead]);
-  if (i + kOrderAhead < b.n && touches_order(i + kOrderAhead)) {
-    const std::uint64_t h = ids_.find(b.order_id[i + kOrderAhead]);
-    if (h != IdMap::kMissing && !is_done(h)) {
-      const auto inst = static_cast<std::size_t>(handle_instrument(h));
-      if (inst < instruments_.size()) instruments_[inst].book.prefetch(handle_index(h));
-    }
-  }
-}
-
 void Exchange::run_batch(const BatchView& b) {
   log_.reserve_for(b.n * 2);  // typical: an accept plus a fill or cancel per row
   for (std::size_t i = 0; i < b.n; ++i) {
-    prefetch_row(b, i);
     try {
       const Timestamp ts = b.ts ? b.ts[i] : now_;
       switch (b.cmd[i]) {

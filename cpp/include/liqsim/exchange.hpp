@@ -278,7 +278,6 @@ class Exchange : private FillSink {
   }
   [[noreturn]] static void bad_price(const char* field, Price p, bool zero_keeps);
   void validate(const NewOrder& o) const;
-  void prefetch_row(const BatchView& b, std::size_t i) const;
   MatchContext context(Instrument& ins, InstrumentId inst, Timestamp ts);
   void retire(OrderId id, InstrumentId inst) { ids_.set(id, done_handle(inst)); }
   Event& order_event(EventType type, Reason code, InstrumentId inst, OrderId id, AccountId a,

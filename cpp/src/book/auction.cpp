@@ -42,36 +42,36 @@ Price tick_distance(Price a, Price b) { return a > b ? a - b : b - a; }
 }  // namespace
 
 std::pair<Price, Qty> OrderBook::indicative_uncross(Price reference) const {
-  if (bids_.empty() || asks_.empty()) return {0, 0};
-  const Price best_bid = bids_.back().price;
-  const Price best_ask = asks_.back().price;
+  if (sides_[0].empty() || sides_[1].empty()) return {0, 0};
+  const Price best_bid = sides_[0].back().price;
+  const Price best_ask = sides_[1].back().price;
   if (best_bid < best_ask) return {0, 0};
 
-  // Bid levels priced >= best_ask: bids_[bi..end) in ascending price order; `buy` starts as
+  // Bid levels priced >= best_ask: sides_[0][bi..end) in ascending price order; `buy` starts as
   // their total, the buy volume at the lowest candidate.
-  std::size_t bi = bids_.size();
+  std::size_t bi = sides_[0].size();
   Qty buy = 0;
-  while (bi > 0 && bids_[bi - 1].price >= best_ask) {
+  while (bi > 0 && sides_[0][bi - 1].price >= best_ask) {
     --bi;
-    buy += bids_[bi].qty;
+    buy += sides_[0][bi].qty;
   }
-  // Ask levels priced <= best_bid, ascending from the back: asks_[ai - 1] is the next one.
-  std::size_t ai = asks_.size();
-  auto ask_next = [&] { return ai > 0 && asks_[ai - 1].price <= best_bid; };
+  // Ask levels priced <= best_bid, ascending from the back: sides_[1][ai - 1] is the next one.
+  std::size_t ai = sides_[1].size();
+  auto ask_next = [&] { return ai > 0 && sides_[1][ai - 1].price <= best_bid; };
   Qty sell = 0;
 
   Price best_p = 0;
   Qty best_exec = 0;
   Qty best_imbalance = 0;
   Price best_dist = 0;
-  while (bi < bids_.size() || ask_next()) {
+  while (bi < sides_[0].size() || ask_next()) {
     Price p;
-    if (bi == bids_.size()) p = asks_[ai - 1].price;
-    else if (!ask_next()) p = bids_[bi].price;
-    else p = std::min(bids_[bi].price, asks_[ai - 1].price);
+    if (bi == sides_[0].size()) p = sides_[1][ai - 1].price;
+    else if (!ask_next()) p = sides_[0][bi].price;
+    else p = std::min(sides_[0][bi].price, sides_[1][ai - 1].price);
 
-    if (ask_next() && asks_[ai - 1].price == p) {
-      sell += asks_[ai - 1].qty;  // asks priced <= p
+    if (ask_next() && sides_[1][ai - 1].price == p) {
+      sell += sides_[1][ai - 1].qty;  // asks priced <= p
       --ai;
     }
     const Qty exec = std::min(buy, sell);  // `buy`: bids priced >= p
@@ -86,8 +86,8 @@ std::pair<Price, Qty> OrderBook::indicative_uncross(Price reference) const {
       best_imbalance = imbalance;
       best_dist = dist;
     }
-    if (bi < bids_.size() && bids_[bi].price == p) {
-      buy -= bids_[bi].qty;  // from the next candidate on, bids at p are below it
+    if (bi < sides_[0].size() && sides_[0][bi].price == p) {
+      buy -= sides_[0][bi].qty;  // from the next candidate on, bids at p are below it
       ++bi;
     }
   }
@@ -109,14 +109,14 @@ Price OrderBook::uncross(Price reference, MatchContext& ctx) {
     return cap == 0;
   };
 
-  while (!bids_.empty() && !asks_.empty() && bids_.back().price >= px &&
-         asks_.back().price <= px) {
-    const std::uint32_t bi = bids_.back().head;
-    const std::uint32_t ai = asks_.back().head;
+  while (!sides_[0].empty() && !sides_[1].empty() && sides_[0].back().price >= px &&
+         sides_[1].back().price <= px) {
+    const std::uint32_t bi = sides_[0].back().head;
+    const std::uint32_t ai = sides_[1].back().head;
     if (trimmed_away(bi) || trimmed_away(ai)) continue;
 
-    Level& bl = bids_.back();
-    Level& al = asks_.back();
+    Level& bl = sides_[0].back();
+    Level& al = sides_[1].back();
     RestingOrder& b = pool_[bi];
     RestingOrder& a = pool_[ai];
     const Qty f = std::min(b.leaves, a.leaves);
@@ -144,12 +144,12 @@ Price OrderBook::uncross(Price reference, MatchContext& ctx) {
     if (b.leaves == 0) {
       ctx.ids.retire_live(b.id, ctx.instrument);
       detach(bl, bi);
-      erase_level_if_empty(Side::Buy, bids_.size() - 1);
+      erase_level_if_empty(Side::Buy, sides_[0].size() - 1);
     }
     if (a.leaves == 0) {
       ctx.ids.retire_live(a.id, ctx.instrument);
       detach(al, ai);
-      erase_level_if_empty(Side::Sell, asks_.size() - 1);
+      erase_level_if_empty(Side::Sell, sides_[1].size() - 1);
     }
     ctx.sink.on_fill(fill);
   }

@@ -2,12 +2,15 @@
 
 #include <algorithm>
 
+#include "liqsim/error.hpp"
+
 namespace liqsim {
 
 namespace {
 
+// Buy: level <= limit; sell: level >= limit (as a product: no branch on the side).
 bool level_crosses(Side taker_side, Price level_price, Price limit) {
-  return taker_side == Side::Buy ? level_price <= limit : level_price >= limit;
+  return (limit - level_price) * sign(taker_side) >= 0;
 }
 
 Event& order_event(MatchContext& ctx, EventType type, Reason why, const RestingOrder& o) {
@@ -161,34 +164,40 @@ std::uint32_t OrderBook::rest(const Taker& t) {
   return idx;
 }
 
-std::size_t OrderBook::find_level(Side s, Price p) const {
+// Near the best, levels are usually one tick apart, so the level of price p is most likely
+// `key(best) - key(p)` places below the back. Keys rise by at least 1 per place, so whatever
+// sits at that guess has key <= k and p's place (if any) is at or above it: the guess is checked
+// first and bounds the bisection otherwise. Both calls below are branch-light on purpose: a
+// walk over levels of random depth mispredicted about once per order.
+std::size_t OrderBook::lower_level(Side s, Price p) const {
   const auto& v = levels(s);
-  const Price k = key(s, p);
-  // Most lookups hit one of the best few levels: scan those before bisecting.
   const std::size_t n = v.size();
-  for (std::size_t j = 0; j < 4 && j < n; ++j)
-    if (v[n - 1 - j].price == p) return n - 1 - j;
-  auto it = std::lower_bound(v.begin(), v.end(), k,
+  if (n == 0) return 0;
+  const Price k = key(s, p);
+  const Price kb = key(s, v[n - 1].price);
+  if (k >= kb) return k == kb ? n - 1 : n;  // at or beyond the best
+  const auto dist = static_cast<std::uint64_t>(kb - k);
+  std::size_t lo = 0;
+  if (dist < n) {
+    lo = n - 1 - static_cast<std::size_t>(dist);
+    if (v[lo].price == p) return lo;
+  }
+  auto it = std::lower_bound(v.begin() + static_cast<std::ptrdiff_t>(lo), v.end() - 1, k,
                              [s](const Level& l, Price kk) { return key(s, l.price) < kk; });
-  if (it != v.end() && it->price == p) return static_cast<std::size_t>(it - v.begin());
-  return n;
+  return static_cast<std::size_t>(it - v.begin());
+}
+
+std::size_t OrderBook::find_level(Side s, Price p) const {
+  const std::size_t li = lower_level(s, p);
+  const auto& v = levels(s);
+  return li < v.size() && v[li].price == p ? li : v.size();
 }
 
 Level& OrderBook::level_for_insert(Side s, Price p) {
   auto& v = levels(s);
-  const Price k = key(s, p);
-  // Most orders rest within a few levels of the best (the back): walk those first.
-  auto it = v.end();
-  std::size_t steps = 0;
-  while (it != v.begin() && steps < 8 && key(s, (it - 1)->price) >= k) {
-    --it;
-    ++steps;
-  }
-  if (steps == 8)
-    it = std::lower_bound(v.begin(), it, k,
-                          [s](const Level& l, Price kk) { return key(s, l.price) < kk; });
-  if (it != v.end() && it->price == p) return *it;
-  return *v.insert(it, Level{p, 0, kNil, kNil, 0});
+  const std::size_t li = lower_level(s, p);
+  if (li < v.size() && v[li].price == p) return v[li];
+  return *v.insert(v.begin() + static_cast<std::ptrdiff_t>(li), Level{p, 0, kNil, kNil, 0});
 }
 
 void OrderBook::link_back(Level& lv, std::uint32_t idx) {
@@ -215,11 +224,14 @@ void OrderBook::unlink(Level& lv, std::uint32_t idx) {
 void OrderBook::attach(std::uint32_t idx) {
   RestingOrder& o = pool_[idx];
   link_back(level_for_insert(o.side, o.price), idx);
-  AccountOrders& acct = accounts_[o.account];
   o.acct_prev = kNil;
-  o.acct_next = acct.head;
-  if (acct.head != kNil) pool_[acct.head].acct_prev = idx;
-  acct.head = idx;
+  o.acct_next = kNil;
+  if (track_accounts_) {
+    AccountOrders& acct = accounts_[o.account];
+    o.acct_next = acct.head;
+    if (acct.head != kNil) pool_[acct.head].acct_prev = idx;
+    acct.head = idx;
+  }
   open_ref(o) += o.leaves;
 }
 
@@ -227,13 +239,17 @@ void OrderBook::detach(Level& lv, std::uint32_t idx) {
   RestingOrder& o = pool_[idx];
   open_ref(o) -= o.leaves;
   unlink(lv, idx);
-  if (o.acct_prev != kNil) pool_[o.acct_prev].acct_next = o.acct_next;
-  else accounts_[o.account].head = o.acct_next;
-  if (o.acct_next != kNil) pool_[o.acct_next].acct_prev = o.acct_prev;
+  if (track_accounts_) {
+    if (o.acct_prev != kNil) pool_[o.acct_prev].acct_next = o.acct_next;
+    else accounts_[o.account].head = o.acct_next;
+    if (o.acct_next != kNil) pool_[o.acct_next].acct_prev = o.acct_prev;
+  }
   free_.push_back(idx);
 }
 
 std::size_t OrderBook::cancel_all(AccountId a, Reason why, MatchContext& ctx) {
+  if (!track_accounts_ && has_orders(a))
+    fail(ErrorKind::InvalidConfig, "cancel_all needs a book that tracks account orders");
   std::size_t n = 0;
   while (accounts_[a].head != kNil) {
     cancel_maker(accounts_[a].head, pool_[accounts_[a].head].leaves, why, ctx);

@@ -6,9 +6,10 @@
 // (4096 ids a page, pages allocated on first use). Most lookups in a busy book are of orders
 // that are already done (late cancels), so a page keeps per id only a state byte (instrument + 1,
 // 0 = never seen) and a live bit, 1 1/8 bytes an id, and the 8-byte handle only for ids that
-// were ever live. A late cancel then reads ~1 MB per million ids instead of 8 MB: on the dev VMs
-// software prefetches of the large table were dropped and each late cancel stalled ~100 ns
-// (docs/benchmarks.md). Other ids (e.g. the engine's own, from 2^62) fall back to open
+// were ever live. A late cancel then reads ~1 MB per million ids instead of 8 MB (an 8-byte
+// table cost ~100 ns a late cancel on the dev VMs: docs/benchmarks.md). Software prefetching of
+// the rows ahead was tried and removed: it made batches slower (docs/benchmarks.md, session 7).
+// Other ids (e.g. the engine's own, from 2^62) fall back to open
 // addressing with linear probing over full handles.
 #pragma once
 #include <array>
@@ -79,14 +80,6 @@ class IdMap {
       if (e.key == 0) return kMissing;
       i = (i + 1) & mask_;
     }
-  }
-
-  // Cache hint for a find(id) a few commands ahead (batch runs); never changes anything.
-  void prefetch(OrderId id) const {
-    const auto u = static_cast<std::uint64_t>(id);
-    if (u >= kDenseLimit) return;
-    const std::size_t page = u >> kPageBits;
-    if (page < pages_.size() && pages_[page]) __builtin_prefetch(&pages_[page]->state[u & kPageMask]);
   }
 
   // Inserts or overwrites. A handle's instrument must be below kMaxInstruments. The common

@@ -2,6 +2,7 @@
 // at the back, where nearly all activity is), FIFO queues of resting orders inside each level
 // as intrusive lists over a pooled order array. Matching follows docs/matching.md.
 #pragma once
+#include <array>
 #include <cstdint>
 #include <vector>
 
@@ -21,8 +22,8 @@ struct RestingOrder {
   AccountId account;
   std::uint32_t prev;       // FIFO neighbours inside the price level
   std::uint32_t next;
-  std::uint32_t acct_prev;  // neighbours among the same account's orders in this book
-  std::uint32_t acct_next;
+  std::uint32_t acct_prev;  // neighbours among the same account's orders in this book (kNil
+  std::uint32_t acct_next;  // unless the book tracks account orders)
   Side side;
   Kind kind;
   bool reduce_only;
@@ -102,10 +103,6 @@ class OrderBook {
   void requeue(std::uint32_t idx, Price price, Qty leaves);  // back of (new) level
 
   const RestingOrder& order(std::uint32_t idx) const { return pool_[idx]; }
-  // Cache hint for a cancel or amend of this resting order a few commands ahead.
-  void prefetch(std::uint32_t idx) const {
-    if (idx < pool_.size()) __builtin_prefetch(&pool_[idx]);
-  }
   bool empty(Side side) const { return levels(side).empty(); }
   const Level& best(Side side) const { return levels(side).back(); }
   // Levels of one side, best first.
@@ -126,29 +123,39 @@ class OrderBook {
   // The auction price uncross() would use, and its executable volume, without trading.
   std::pair<Price, Qty> indicative_uncross(Price reference) const;
 
-  // Per-account view: resting quantity by side and the account's orders (for margin checks and
-  // for cancelling everything an account has when it is liquidated).
+  // Per-account view: resting quantity by side (for margin checks) and, when tracked, each
+  // account's list of orders (for cancelling everything an account has when it is liquidated).
+  // The lists cost a cache miss or two per order (the neighbours of a random order), so a book
+  // keeps them only when asked: the exchange asks when risk is on. Call before any order rests.
+  void track_account_orders(bool on) { track_accounts_ = on; }
   void resize_accounts(std::size_t n) { accounts_.resize(n); }
   Qty open_qty(AccountId a, Side s) const {
-    return s == Side::Buy ? accounts_[a].open_buy : accounts_[a].open_sell;
+    return accounts_[a].open[side_index(s)];
   }
-  bool has_orders(AccountId a) const { return accounts_[a].head != kNil; }
+  // Every resting order has leaves > 0, so an account has orders iff it has open quantity.
+  bool has_orders(AccountId a) const { return accounts_[a].open[0] + accounts_[a].open[1] > 0; }
   // Cancels all of an account's resting orders (CANCEL events with `why`); returns how many.
+  // Needs the account lists (track_account_orders) when the account has orders.
   std::size_t cancel_all(AccountId a, Reason why, MatchContext& ctx);
 
  private:
-  std::vector<Level>& levels(Side s) { return s == Side::Buy ? bids_ : asks_; }
-  const std::vector<Level>& levels(Side s) const { return s == Side::Buy ? bids_ : asks_; }
+  // Per-side data is indexed by arithmetic on the side, not chosen by a branch: sides arrive in
+  // random order and such branches mispredicted about once every three orders.
+  static std::size_t side_index(Side s) { return static_cast<std::size_t>(1 - sign(s)) >> 1; }
+  std::vector<Level>& levels(Side s) { return sides_[side_index(s)]; }
+  const std::vector<Level>& levels(Side s) const { return sides_[side_index(s)]; }
   // Sort key: ascending in the vector, best (highest bid, lowest ask) last.
-  static Price key(Side s, Price p) { return s == Side::Buy ? p : -p; }
+  static Price key(Side s, Price p) { return p * sign(s); }
   std::size_t find_level(Side s, Price p) const;  // index, or size() if absent
+  // Index of the first level whose key is >= key(s, p): p's level, or where it would go.
+  std::size_t lower_level(Side s, Price p) const;
   Level& level_for_insert(Side s, Price p);
   void link_back(Level& lv, std::uint32_t idx);  // FIFO only
   void unlink(Level& lv, std::uint32_t idx);     // FIFO only
   void attach(std::uint32_t idx);                // level, account list, open qty
   void detach(Level& lv, std::uint32_t idx);     // inverse of attach, then frees the slot
   Qty& open_ref(const RestingOrder& o) {
-    return o.side == Side::Buy ? accounts_[o.account].open_buy : accounts_[o.account].open_sell;
+    return accounts_[o.account].open[side_index(o.side)];
   }
   void erase_level_if_empty(Side s, std::size_t li);
   std::uint32_t alloc();
@@ -156,11 +163,11 @@ class OrderBook {
 
   struct AccountOrders {
     std::uint32_t head = kNil;
-    Qty open_buy = 0;
-    Qty open_sell = 0;
+    Qty open[2] = {0, 0};  // resting quantity: buy, sell (side_index)
   };
 
-  std::vector<Level> bids_, asks_;
+  bool track_accounts_ = false;
+  std::array<std::vector<Level>, 2> sides_;  // bids, asks (side_index)
   AccountArray<AccountOrders> accounts_;
   std::vector<RestingOrder> pool_;
   std::vector<std::uint32_t> free_;

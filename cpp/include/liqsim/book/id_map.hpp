@@ -5,8 +5,8 @@
 // Callers mostly number orders sequentially, so ids below 2^32 go to a paged direct table
 // (4096 ids a page, pages allocated on first use). Most lookups in a busy book are of orders
 // that are already done (late cancels), so a page keeps per id only a state byte (instrument + 1,
-// 0 = never seen) and a live bit, 1 1/8 bytes an id, and the 8-byte handle only for ids that
-// were ever live. A late cancel then reads ~1 MB per million ids instead of 8 MB (an 8-byte
+// 0 = never seen) and a live bit, 1 1/8 bytes an id, and the 4-byte pool index only for ids
+// that were ever live. A late cancel then reads ~1 MB per million ids instead of 8 MB (an 8-byte
 // table cost ~100 ns a late cancel on the dev VMs: docs/benchmarks.md). Software prefetching of
 // the rows ahead was tried and removed: it made batches slower (docs/benchmarks.md, session 7).
 // Other ids (e.g. the engine's own, from 2^62) fall back to open
@@ -71,7 +71,7 @@ class IdMap {
       const std::uint8_t st = pg.state[i];
       if (st == 0) return kMissing;
       if (!((pg.live[i >> 6] >> (i & 63)) & 1u)) return done_handle(st - 1);
-      return (*pg.handles)[i];
+      return live_handle(st - 1, (*pg.handles)[i]);
     }
     std::size_t i = slot(id);
     while (true) {
@@ -97,7 +97,7 @@ class IdMap {
       pg->live[i >> 6] &= ~bit;
     } else {
       pg->live[i >> 6] |= bit;
-      (*pg->handles)[i] = value;
+      (*pg->handles)[i] = handle_index(value);
     }
   }
 
@@ -116,8 +116,8 @@ class IdMap {
         pg.live[i >> 6] &= ~bit;  // the stale handle stays in `handles`, unread
       } else {
         pg.live[i >> 6] |= bit;
-        if (!pg.handles) pg.handles = std::make_unique<std::array<std::uint64_t, kPageSize>>();
-        (*pg.handles)[i] = value;
+        if (!pg.handles) pg.handles = std::make_unique<std::array<std::uint32_t, kPageSize>>();
+        (*pg.handles)[i] = handle_index(value);
       }
       return;
     }
@@ -151,12 +151,14 @@ class IdMap {
   struct Page {
     Page() = default;
     Page(const Page& o) : state(o.state), live(o.live) {
-      if (o.handles) handles = std::make_unique<std::array<std::uint64_t, kPageSize>>(*o.handles);
+      if (o.handles) handles = std::make_unique<std::array<std::uint32_t, kPageSize>>(*o.handles);
     }
     Page& operator=(const Page&) = delete;
     std::array<std::uint8_t, kPageSize> state{};         // instrument + 1; 0 = never seen
     std::array<std::uint64_t, kPageSize / 64> live{};    // bit set: `handles` holds a live order
-    std::unique_ptr<std::array<std::uint64_t, kPageSize>> handles;  // once an id here rests
+    // Pool index of each live order (its instrument is in `state`), once an id here rests: 4
+    // bytes an id, half the cache footprint of full handles.
+    std::unique_ptr<std::array<std::uint32_t, kPageSize>> handles;
   };
 
   struct Entry {

@@ -30,13 +30,13 @@ struct PositionBook {
     // Whether a fill opens or closes is a coin toss to the branch predictor (it mispredicted
     // about once every other order), so both cases run the same straight-line code: an opening
     // fill closes 0 lots and divides by 1.
-    const bool closing = ((p ^ delta) < 0) & (p != 0);  // opposite signs
+    // Flags as full-width masks (all ones or zero): a bool spilled as a byte and read back as
+    // a word stalled on store forwarding.
+    const Qty closing_mask = -static_cast<Qty>(((p ^ delta) < 0) & (p != 0));  // opposite signs
     const Qty abs_p = p > 0 ? p : -p;
     const Qty abs_d = delta > 0 ? delta : -delta;
-    // Masks, not ?: (GCC turned that one back into a branch).
-    const Qty closing_mask = -static_cast<Qty>(closing);  // all ones when closing
     const Qty closed = (abs_d < abs_p ? abs_d : abs_p) & closing_mask;
-    const Qty div = abs_p | static_cast<Qty>(!closing);  // > 0; any value when closed == 0
+    const Qty div = abs_p | (~closing_mask & 1);  // > 0; any value when closed == 0
     // b x closed / abs_p, in 64 bits when the product fits (nearly always: it saves a 128-bit
     // division); the same truncation either way. Closing everything releases exactly b.
     Cash prod = 0;
@@ -46,7 +46,7 @@ struct PositionBook {
     realized[a] += (p > 0 ? closed : -closed) * price_cash - released;
     const Cash kept = b - released + ((delta * price_cash) & ~closing_mask);
     // A flip closes all of p (kept == 0) and opens the rest at this price.
-    const Cash flip_mask = -static_cast<Cash>(closing & (abs_d > abs_p));
+    const Cash flip_mask = closing_mask & -static_cast<Cash>(abs_d > abs_p);
     basis[a] = kept ^ ((kept ^ (np * price_cash)) & flip_mask);
   }
 };

@@ -82,3 +82,27 @@ def test_isolated_order_needs_isolated_collateral():
     ex.submit(0, a, "buy", 50_000, 0.1)  # the 20,000 cross balance does not back it
     ev = ex.drain_events()
     assert ev["code"][ev["type"] == EventType.REJECT].tolist() == [liqsim.Reason.INSUFFICIENT_MARGIN]
+
+
+@pytest.mark.parametrize("risk", [None, liqsim.RiskConfig()], ids=["matching-only", "risk-on"])
+def test_margin_mode_waits_until_the_account_has_no_resting_orders(risk):
+    # Without risk the book keeps no per-account order lists; "has orders" comes from the
+    # account's open quantity, which must follow cancels and fills in both configurations.
+    ex = liqsim.Exchange(cash_unit=0.001, risk=risk)
+    ex.add_instrument("BTC", tick_size=1.0, lot_size=0.001)
+    a, b = ex.add_account(), ex.add_account()
+    ex.deposit(a, 1_000_000)
+    ex.deposit(b, 1_000_000)
+    bid = ex.submit(0, a, "buy", 50_000, 0.2)
+    ask = ex.submit(0, a, "sell", 51_000, 0.1)
+    ex.cancel(bid)
+    with pytest.raises(liqsim.InvalidOrderError, match="no open orders"):
+        ex.set_margin_mode(a, 0, "isolated")  # the ask still rests
+    ex.submit(0, b, "buy", 51_000, 0.1, kind="ioc")  # fills the ask: a is now short, no orders
+    with pytest.raises(liqsim.InvalidOrderError, match="no position"):
+        ex.set_margin_mode(a, 0, "isolated")
+    ex.submit(0, a, "buy", 51_000, 0.1)  # rests: b sold nothing
+    ex.submit(0, b, "sell", 51_000, 0.1, kind="ioc")  # a back to flat, nothing resting
+    ex.set_margin_mode(a, 0, "isolated")
+    ex.set_margin_mode(a, 0, "cross")
+    assert ex.ledger_total() == 0

@@ -42,36 +42,36 @@ Price tick_distance(Price a, Price b) { return a > b ? a - b : b - a; }
 }  // namespace
 
 std::pair<Price, Qty> OrderBook::indicative_uncross(Price reference) const {
-  if (sides_[0].empty() || sides_[1].empty()) return {0, 0};
-  const Price best_bid = sides_[0].back().price;
-  const Price best_ask = sides_[1].back().price;
+  if (sides_[kBids].empty() || sides_[kAsks].empty()) return {0, 0};
+  const Price best_bid = sides_[kBids].back().price;
+  const Price best_ask = sides_[kAsks].back().price;
   if (best_bid < best_ask) return {0, 0};
 
-  // Bid levels priced >= best_ask: sides_[0][bi..end) in ascending price order; `buy` starts as
+  // Bid levels priced >= best_ask: sides_[kBids][bi..end) in ascending price order; `buy` starts as
   // their total, the buy volume at the lowest candidate.
-  std::size_t bi = sides_[0].size();
+  std::size_t bi = sides_[kBids].size();
   Qty buy = 0;
-  while (bi > 0 && sides_[0][bi - 1].price >= best_ask) {
+  while (bi > 0 && sides_[kBids][bi - 1].price >= best_ask) {
     --bi;
-    buy += sides_[0][bi].qty;
+    buy += sides_[kBids][bi].qty;
   }
-  // Ask levels priced <= best_bid, ascending from the back: sides_[1][ai - 1] is the next one.
-  std::size_t ai = sides_[1].size();
-  auto ask_next = [&] { return ai > 0 && sides_[1][ai - 1].price <= best_bid; };
+  // Ask levels priced <= best_bid, ascending from the back: sides_[kAsks][ai - 1] is the next one.
+  std::size_t ai = sides_[kAsks].size();
+  auto ask_next = [&] { return ai > 0 && sides_[kAsks][ai - 1].price <= best_bid; };
   Qty sell = 0;
 
   Price best_p = 0;
   Qty best_exec = 0;
   Qty best_imbalance = 0;
   Price best_dist = 0;
-  while (bi < sides_[0].size() || ask_next()) {
+  while (bi < sides_[kBids].size() || ask_next()) {
     Price p;
-    if (bi == sides_[0].size()) p = sides_[1][ai - 1].price;
-    else if (!ask_next()) p = sides_[0][bi].price;
-    else p = std::min(sides_[0][bi].price, sides_[1][ai - 1].price);
+    if (bi == sides_[kBids].size()) p = sides_[kAsks][ai - 1].price;
+    else if (!ask_next()) p = sides_[kBids][bi].price;
+    else p = std::min(sides_[kBids][bi].price, sides_[kAsks][ai - 1].price);
 
-    if (ask_next() && sides_[1][ai - 1].price == p) {
-      sell += sides_[1][ai - 1].qty;  // asks priced <= p
+    if (ask_next() && sides_[kAsks][ai - 1].price == p) {
+      sell += sides_[kAsks][ai - 1].qty;  // asks priced <= p
       --ai;
     }
     const Qty exec = std::min(buy, sell);  // `buy`: bids priced >= p
@@ -86,8 +86,8 @@ std::pair<Price, Qty> OrderBook::indicative_uncross(Price reference) const {
       best_imbalance = imbalance;
       best_dist = dist;
     }
-    if (bi < sides_[0].size() && sides_[0][bi].price == p) {
-      buy -= sides_[0][bi].qty;  // from the next candidate on, bids at p are below it
+    if (bi < sides_[kBids].size() && sides_[kBids][bi].price == p) {
+      buy -= sides_[kBids][bi].qty;  // from the next candidate on, bids at p are below it
       ++bi;
     }
   }
@@ -109,14 +109,14 @@ Price OrderBook::uncross(Price reference, MatchContext& ctx) {
     return cap == 0;
   };
 
-  while (!sides_[0].empty() && !sides_[1].empty() && sides_[0].back().price >= px &&
-         sides_[1].back().price <= px) {
-    const std::uint32_t bi = sides_[0].back().head;
-    const std::uint32_t ai = sides_[1].back().head;
+  while (!sides_[kBids].empty() && !sides_[kAsks].empty() && sides_[kBids].back().price >= px &&
+         sides_[kAsks].back().price <= px) {
+    const std::uint32_t bi = sides_[kBids].back().head;
+    const std::uint32_t ai = sides_[kAsks].back().head;
     if (trimmed_away(bi) || trimmed_away(ai)) continue;
 
-    Level& bl = sides_[0].back();
-    Level& al = sides_[1].back();
+    Level& bl = sides_[kBids].back();
+    Level& al = sides_[kAsks].back();
     RestingOrder& b = pool_[bi];
     RestingOrder& a = pool_[ai];
     const Qty f = std::min(b.leaves, a.leaves);
@@ -144,12 +144,12 @@ Price OrderBook::uncross(Price reference, MatchContext& ctx) {
     if (b.leaves == 0) {
       ctx.ids.retire_live(b.id, ctx.instrument);
       detach(bl, bi);
-      erase_level_if_empty(Side::Buy, sides_[0].size() - 1);
+      erase_level_if_empty(Side::Buy, sides_[kBids].size() - 1);
     }
     if (a.leaves == 0) {
       ctx.ids.retire_live(a.id, ctx.instrument);
       detach(al, ai);
-      erase_level_if_empty(Side::Sell, sides_[1].size() - 1);
+      erase_level_if_empty(Side::Sell, sides_[kAsks].size() - 1);
     }
     ctx.sink.on_fill(fill);
   }

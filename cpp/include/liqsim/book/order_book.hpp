@@ -133,7 +133,9 @@ class OrderBook {
     return accounts_[a].open[side_index(s)];
   }
   // Every resting order has leaves > 0, so an account has orders iff it has open quantity.
-  bool has_orders(AccountId a) const { return accounts_[a].open[0] + accounts_[a].open[1] > 0; }
+  bool has_orders(AccountId a) const {
+    return accounts_[a].open[kBids] + accounts_[a].open[kAsks] > 0;
+  }
   // Cancels all of an account's resting orders (CANCEL events with `why`); returns how many.
   // Needs the account lists (track_account_orders) when the account has orders.
   std::size_t cancel_all(AccountId a, Reason why, MatchContext& ctx);
@@ -142,6 +144,7 @@ class OrderBook {
   // Per-side data is indexed by arithmetic on the side, not chosen by a branch: sides arrive in
   // random order and such branches mispredicted about once every three orders.
   static std::size_t side_index(Side s) { return static_cast<std::size_t>(1 - sign(s)) >> 1; }
+  static constexpr std::size_t kBids = 0, kAsks = 1;  // side_index(Buy), side_index(Sell)
   std::vector<Level>& levels(Side s) { return sides_[side_index(s)]; }
   const std::vector<Level>& levels(Side s) const { return sides_[side_index(s)]; }
   // Sort key: ascending in the vector, best (highest bid, lowest ask) last.
@@ -167,7 +170,7 @@ class OrderBook {
   };
 
   bool track_accounts_ = false;
-  std::array<std::vector<Level>, 2> sides_;  // bids, asks (side_index)
+  std::array<std::vector<Level>, 2> sides_;  // [kBids], [kAsks]
   AccountArray<AccountOrders> accounts_;
   std::vector<RestingOrder> pool_;
   std::vector<std::uint32_t> free_;

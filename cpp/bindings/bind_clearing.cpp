@@ -116,6 +116,9 @@ void bind_clearing(py::module_& m) {
                                   copy_array(p.realized.data() - kSystemAccountCount, n));
           },
           py::arg("instrument"), "(qty, basis, realized) arrays, system accounts (-4..-1) first.")
+      .def(
+          "open_interest", [](const Exchange& ex, InstrumentId i) { return ex.positions(i).open_interest; },
+          py::arg("instrument"), "Sum of long positions (= sum of shorts), lots.")
       .def("advance", &Exchange::advance, py::arg("ts"))
       .def("halt", &Exchange::halt, py::arg("instrument"), py::arg("duration_ns"), py::arg("ts"))
       .def("set_control", &Exchange::set_control, py::arg("instrument"), py::arg("control"), py::arg("ts"))

@@ -125,6 +125,22 @@ void bind_exchange(py::module_& m) {
           py::arg("side"), py::arg("kind"), py::arg("price"), py::arg("qty"),
           py::arg("reduce_only") = py::none(), py::arg("ts") = py::none(),
           "Run a batch of commands (arrays must already have the exact dtypes).")
+      .def_property(
+          "parallel_settlement",
+          [](const Exchange& ex) -> std::optional<std::size_t> {
+            if (ex.parallel_settlement() == Exchange::kNoParallelSettlement) return std::nullopt;
+            return ex.parallel_settlement();
+          },
+          [](Exchange& ex, std::optional<std::int64_t> min_rows) {
+            if (min_rows && *min_rows < 0)
+              fail(ErrorKind::InvalidConfig,
+                   "parallel_settlement must be >= 0 rows or None, got " + std::to_string(*min_rows));
+            ex.set_parallel_settlement(min_rows ? static_cast<std::size_t>(*min_rows)
+                                                : Exchange::kNoParallelSettlement);
+          },
+          "Smallest batch that settles its fills on a second thread (None: never).")
+      .def_property_readonly("parallel_batches", &Exchange::parallel_batches,
+                             "Batches so far that settled their fills on a second thread.")
       .def("drain_events", &take_events, "Recorded events as a structured array; clears them.")
       .def_property_readonly("pending_events", [](Exchange& ex) { return ex.log().size(); })
       .def_property_readonly("next_seq", [](Exchange& ex) { return ex.log().next_seq(); })

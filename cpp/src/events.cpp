@@ -20,6 +20,10 @@ void EventLog::reserve_for(std::size_t extra) {
   buf_.resize(n_ + extra);
 }
 
-void EventLog::grow() { buf_.resize(std::max<std::size_t>(1024, 2 * buf_.size())); }
+void EventLog::grow() {
+  if (listener_) listener_->before_grow();
+  buf_.resize(std::max<std::size_t>(1024, 2 * buf_.size()));
+  if (listener_) listener_->after_grow(buf_.data());
+}
 
 }  // namespace liqsim

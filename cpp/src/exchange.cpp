@@ -218,6 +218,7 @@ void Exchange::place(const NewOrder& o) {
 
   Qty qty = o.qty;
   if (o.reduce_only) {
+    sync_positions();
     const Qty cap = reduce_cap(ins.pos.qty[o.account], o.side);
     if (cap == 0) return reject(Reason::ReduceOnly, o.kind == Kind::Market ? 0 : o.price, o.qty);
     qty = std::min(qty, cap);
@@ -351,34 +352,6 @@ void Exchange::amend(OrderId id, Price price, Qty qty, Timestamp ts) {
   Taker t{id, o.account, o.side, o.kind, new_price, new_qty, o.reduce_only};
   take_and_rest(ins, inst, t, now_);
   finish_command();
-}
-
-void Exchange::run_batch(const BatchView& b) {
-  log_.reserve_for(b.n * 2);  // typical: an accept plus a fill or cancel per row
-  for (std::size_t i = 0; i < b.n; ++i) {
-    try {
-      const Timestamp ts = b.ts ? b.ts[i] : now_;
-      switch (b.cmd[i]) {
-        case static_cast<std::uint8_t>(Cmd::New):
-          submit(NewOrder{b.instrument[i], b.account[i], b.order_id[i],
-                          static_cast<Side>(b.side[i]), static_cast<Kind>(b.kind[i]), b.price[i],
-                          b.qty[i], b.reduce_only ? b.reduce_only[i] != 0 : false, ts});
-          break;
-        case static_cast<std::uint8_t>(Cmd::Cancel):
-          cancel(b.order_id[i], ts);
-          break;
-        case static_cast<std::uint8_t>(Cmd::Amend):
-          amend(b.order_id[i], b.price[i], b.qty[i], ts);
-          break;
-        default:
-          fail(ErrorKind::InvalidOrder,
-               "cmd must be 0 (new), 1 (cancel) or 2 (amend), got " + str(b.cmd[i]));
-      }
-    } catch (Error& e) {
-      e.set_row(static_cast<std::int64_t>(i));
-      throw;
-    }
-  }
 }
 
 const OrderBook& Exchange::book(InstrumentId inst) const {

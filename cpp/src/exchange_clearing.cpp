@@ -3,6 +3,7 @@
 #include <string>
 
 #include "liqsim/clearing/rounding.hpp"
+#include "liqsim/clearing/settle_thread.hpp"
 #include "liqsim/exchange.hpp"
 
 namespace liqsim {
@@ -26,6 +27,10 @@ void Exchange::on_fill(const Fill& f) {
     ++risk_epoch_;
   }
   if (traded.pricer || traded.breakers) [[unlikely]] feed_trade(traded, f.price);
+  if (settler_) {
+    if (!f.auction) return;  // the settlement thread settles it from its FILL event
+    settler_->drain();       // auction fills (side 0) settle here, in order
+  }
   // Picked by index, not by a branch on the (random) taker side.
   const AccountId parties[2] = {f.taker, f.maker};
   const auto taker_sells = static_cast<std::size_t>(f.taker_side == Side::Sell);
@@ -129,8 +134,7 @@ void Exchange::deposit_batch(const AccountId* accounts, const Cash* amounts, std
 // Fees round in the exchange's favour: charges up, rebates down. System accounts pay none.
 void Exchange::charge_fee(InstrumentId inst, AccountId a, Cash notional, std::int64_t rate_ppm) {
   if (is_system(a) || rate_ppm == 0) return;
-  const Cash fee = static_cast<Cash>(rate_ppm > 0 ? ceil_div(int128{notional} * rate_ppm, kPpm)
-                                                  : -floor_div(int128{notional} * -rate_ppm, kPpm));
+  const Cash fee = fee_for(notional, rate_ppm);
   cash_of(a, inst) -= fee;
   ledger_.cash(kFeePool) += fee;
 }

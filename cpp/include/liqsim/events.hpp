@@ -96,6 +96,17 @@ static_assert(sizeof(Event) == 88, "Event must stay packed: the numpy dtype mirr
 
 class EventLog {
  public:
+  // Told before the buffer moves to grow (a reader on another thread must be done with it) and
+  // where it is afterwards.
+  class GrowListener {
+   public:
+    virtual void before_grow() = 0;
+    virtual void after_grow(const Event* base) = 0;
+
+   protected:
+    ~GrowListener() = default;
+  };
+
   EventLog() = default;
   // Copies (engine snapshots) take the recorded events only, not the room after them.
   EventLog(const EventLog& o)
@@ -126,6 +137,8 @@ class EventLog {
   // Bit i set: events of type i are recorded (all by default). Sequence numbers advance for
   // every event, recorded or not, so filtered logs stay aligned with full ones.
   void set_mask(std::uint32_t mask) { mask_ = mask; }
+  // One listener at most (nullptr: none); copies and moves of the log do not keep it.
+  void set_grow_listener(GrowListener* l) { listener_ = l; }
   std::uint32_t mask() const { return mask_; }
 
   Event& emit(EventType type, Timestamp ts, InstrumentId inst) {
@@ -168,6 +181,7 @@ class EventLog {
   Event scratch_ = Event::zero();
   std::int64_t next_seq_ = 0;
   std::uint32_t mask_ = 0xFFFFFFFFu;
+  GrowListener* listener_ = nullptr;
 };
 
 }  // namespace liqsim

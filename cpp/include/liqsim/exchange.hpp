@@ -26,6 +26,8 @@
 
 namespace liqsim {
 
+class SettleThread;
+
 // Where an instrument's mark comes from: the four MarkPrice rules, or whatever set_mark said.
 enum class MarkSource : std::uint8_t { Last = 0, Index = 1, Binance = 2, Hyperliquid = 3, External = 4 };
 
@@ -154,7 +156,16 @@ class Exchange : private FillSink {
   void cancel(OrderId id, Timestamp ts);
   void amend(OrderId id, Price price, Qty qty, Timestamp ts);
   // Runs rows in order; a bad row throws Error with row() set, earlier rows stay applied.
+  // Batches of at least parallel_settlement() rows on a matching-only exchange (no risk, no
+  // breakers, nothing halted, FILL events recorded) settle their fills on a second thread
+  // (exchange_batch.cpp); the results are the same either way.
   void run_batch(const BatchView& b);
+  // Smallest batch that settles on a second thread; kNoParallelSettlement: never.
+  static constexpr std::size_t kNoParallelSettlement = ~std::size_t{0};
+  void set_parallel_settlement(std::size_t min_rows) { parallel_min_rows_ = min_rows; }
+  std::size_t parallel_settlement() const { return parallel_min_rows_; }
+  // Batches so far that settled on a second thread.
+  std::uint64_t parallel_batches() const { return parallel_batches_; }
 
   // Money and prices
   void deposit(AccountId a, Cash amount, Timestamp ts);
@@ -286,6 +297,7 @@ class Exchange : private FillSink {
   // Takes liquidity and rests or expires the remainder; returns lots filled.
   Qty take_and_rest(Instrument& ins, InstrumentId inst, Taker& t, Timestamp ts);
   void on_fill(const Fill& f) override;
+  void sync_positions() override;  // waits for the settlement thread, if one runs
   void feed_trade(Instrument& ins, Price price);  // mark pricer and breakers see the trade
   void fill_fees(const Fill& f, AccountId buyer, AccountId seller, Cash notional);
   // Moves cash and lots for one trade; `fill` (a book fill) also charges its fees, never to
@@ -429,6 +441,13 @@ class Exchange : private FillSink {
   std::size_t any_halted_ = 0;       // instruments currently halted or closed
   std::size_t with_breakers_ = 0;    // instruments with a breaker policy on
   std::vector<std::pair<AccountId, InstrumentId>> flat_deficits_;  // (account, margin scope)
+  // exchange_batch.cpp: settling a batch's fills on a second thread
+  struct OffloadedSettle;
+  bool settles_in_parallel(std::size_t rows) const;
+  std::size_t parallel_min_rows_ = 16384;
+  SettleThread* settler_ = nullptr;  // set only while run_batch has a settlement thread
+  std::uint64_t parallel_batches_ = 0;
+
   IdMap ids_;
   EventLog log_;
   Timestamp now_ = 0;

@@ -52,6 +52,7 @@ bool OrderBook::match(Taker& t, MatchContext& ctx) {
     }
 
     if (m.reduce_only) {
+      ctx.sink.sync_positions();
       const Qty cap = reduce_cap(ctx.positions[m.account], m.side);
       if (m.leaves > cap) {
         cancel_maker(mi, m.leaves - cap, Reason::ReduceOnly, ctx);
@@ -119,7 +120,10 @@ Qty OrderBook::fillable(const Taker& t, const MatchContext& ctx, Qty needed) con
         continue;
       }
       Qty q = m.leaves;
-      if (m.reduce_only) q = std::min(q, reduce_cap(position_of(m.account), m.side));
+      if (m.reduce_only) {
+        ctx.sink.sync_positions();
+        q = std::min(q, reduce_cap(position_of(m.account), m.side));
+      }
       q = std::min(q, needed - avail);
       if (q <= 0) continue;
       avail += q;

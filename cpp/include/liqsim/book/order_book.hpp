@@ -64,6 +64,9 @@ struct Fill {
 class FillSink {
  public:
   virtual void on_fill(const Fill& f) = 0;
+  // Called before matching reads positions (reduce-only caps): fills may be settling on
+  // another thread (clearing/settle_thread.hpp), and this waits for them.
+  virtual void sync_positions() = 0;
 
  protected:
   ~FillSink() = default;

@@ -22,11 +22,17 @@ struct PositionBook {
   // Moves `delta` lots into account `a` at `price_cash` = price x cash-per-tick-lot (cash per
   // lot), keeping the average-cost basis and realized PnL.
   void apply(AccountId a, Qty delta, Cash price_cash) {
-    const Qty p = qty[a];
-    const Cash b = basis[a];
+    open_interest += apply_to(qty[a], basis[a], realized[a], delta, price_cash);
+  }
+
+  // The same on one account's slots (also used by the settlement thread, which works on raw
+  // slots); returns the change of open interest.
+  static Qty apply_to(Qty& qty_slot, Cash& basis_slot, Cash& realized_slot, Qty delta,
+                      Cash price_cash) {
+    const Qty p = qty_slot;
+    const Cash b = basis_slot;
     const Qty np = p + delta;
-    qty[a] = np;
-    open_interest += (np > 0 ? np : 0) - (p > 0 ? p : 0);
+    qty_slot = np;
     // Whether a fill opens or closes is a coin toss to the branch predictor (it mispredicted
     // about once every other order), so both cases run the same straight-line code: an opening
     // fill closes 0 lots and divides by 1.
@@ -43,11 +49,12 @@ struct PositionBook {
     const Cash released = __builtin_expect(__builtin_mul_overflow(b, closed, &prod), 0)
                               ? static_cast<Cash>(static_cast<int128>(b) * closed / div)
                               : prod / div;
-    realized[a] += (p > 0 ? closed : -closed) * price_cash - released;
+    realized_slot += (p > 0 ? closed : -closed) * price_cash - released;
     const Cash kept = b - released + ((delta * price_cash) & ~closing_mask);
     // A flip closes all of p (kept == 0) and opens the rest at this price.
     const Cash flip_mask = closing_mask & -static_cast<Cash>(abs_d > abs_p);
-    basis[a] = kept ^ ((kept ^ (np * price_cash)) & flip_mask);
+    basis_slot = kept ^ ((kept ^ (np * price_cash)) & flip_mask);
+    return (np > 0 ? np : 0) - (p > 0 ? p : 0);
   }
 };
 

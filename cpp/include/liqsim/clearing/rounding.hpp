@@ -45,4 +45,11 @@ inline constexpr int128 round_half_to_zero(int128 num, int128 den) {
   return num > 0 ? q + 1 : q - 1;
 }
 
+// Fee on `notional` at `rate_ppm`, rounded in the exchange's favour: a charge (rate > 0) up, a
+// rebate (rate < 0, a negative result) down.
+inline constexpr Cash fee_for(Cash notional, std::int64_t rate_ppm) {
+  return static_cast<Cash>(rate_ppm > 0 ? ceil_div(int128{notional} * rate_ppm, kPpm)
+                                        : -floor_div(int128{notional} * -rate_ppm, kPpm));
+}
+
 }  // namespace liqsim

@@ -1,9 +1,11 @@
 """Runs the standalone C++ unit programs in tests/cpp (margin tiers, mark price, funding, ADL,
 auction, breakers, order-id map) built with AddressSanitizer and UBSan, so CI checks the C++ components
-directly and under sanitizers, not only through the bindings."""
+directly and under sanitizers, not only through the bindings. The parallel-settlement program
+links the whole engine and is built with ThreadSanitizer instead: it runs two threads."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -20,9 +22,14 @@ PROGRAMS = {
     "test_auction.cpp": ["book/order_book.cpp", "book/auction.cpp", "events.cpp"],
     "test_breakers.cpp": ["control/breakers.cpp"],
     "test_id_map.cpp": [],
+    "test_parallel_settlement.cpp": sorted(str(p.relative_to(ROOT / "cpp" / "src"))
+                                           for p in (ROOT / "cpp" / "src").rglob("*.cpp")),
 }
+THREADED = {"test_parallel_settlement.cpp"}
 FLAGS = ["-std=c++20", "-O1", "-g", "-Wall", "-Wextra", "-Wpedantic", "-Wshadow", "-Wconversion",
-         "-Wno-sign-conversion", "-Werror", "-fsanitize=address,undefined", "-fno-sanitize-recover=all"]
+         "-Wno-sign-conversion", "-Werror"]
+SANITIZERS = ["-fsanitize=address,undefined", "-fno-sanitize-recover=all"]
+THREAD_SANITIZER = ["-fsanitize=thread", "-pthread"]
 
 
 @pytest.mark.skipif(CXX is None, reason="no C++ compiler")
@@ -33,9 +40,12 @@ def test_cpp_unit_program(program: str, tmp_path: Path) -> None:
     if not src.exists() or not all(d.exists() for d in deps):
         pytest.skip(f"{program} or its sources are not in this checkout")
     exe = tmp_path / program.removesuffix(".cpp")
-    build = subprocess.run([CXX, *FLAGS, "-I", str(ROOT / "cpp" / "include"), str(src), *map(str, deps),
-                            "-o", str(exe)], capture_output=True, text=True)
+    sanitizers = THREAD_SANITIZER if program in THREADED else SANITIZERS
+    build = subprocess.run([CXX, *FLAGS, *sanitizers, "-I", str(ROOT / "cpp" / "include"), str(src),
+                            *map(str, deps), "-o", str(exe)], capture_output=True, text=True)
     assert build.returncode == 0, build.stderr[-4000:]
-    run = subprocess.run([str(exe)], capture_output=True, text=True, timeout=300)
+    # halt_on_error: a data race fails the run (ThreadSanitizer only reports it by default).
+    env = {**os.environ, "TSAN_OPTIONS": "halt_on_error=1"}
+    run = subprocess.run([str(exe)], capture_output=True, text=True, timeout=300, env=env)
     assert run.returncode == 0, (run.stdout + run.stderr)[-4000:]
     assert "0 failures" in run.stdout, run.stdout[-2000:]

@@ -98,8 +98,12 @@ def new_exchange():
     return ex
 
 
-def liqsim_batch(w: dict[str, np.ndarray], chunk: int = 0, fresh: bool = False) -> tuple[float, int, int]:
+def liqsim_batch(w: dict[str, np.ndarray], chunk: int = 0, fresh: bool = False,
+                 inline: bool = False) -> tuple[float, int, int]:
     """`submit_batch` on the whole workload (chunk 0) or in chunks, `drain_events` after each.
+
+    Fills settle on a second thread (`Exchange.parallel_settlement`, the default for batches
+    of 16,384 rows or more) unless `inline` is set.
 
     Timed: the submit_batch and drain_events calls. Not timed: creating the exchange, counting
     the fills in the drained arrays. Event buffers of arrays freed by earlier runs are reused
@@ -111,6 +115,8 @@ def liqsim_batch(w: dict[str, np.ndarray], chunk: int = 0, fresh: bool = False) 
     if fresh:
         liqsim._core.free_pooled_events()
     ex = new_exchange()
+    if inline:
+        ex.parallel_settlement = None
     n = len(w["cmd"])
     drained: list[np.ndarray] = []
     step = n if chunk <= 0 else chunk
@@ -293,6 +299,8 @@ def main(argv: list[str] | None = None) -> int:
     batch = record("liqsim_batch", "liqsim submit_batch (whole arrays)",
                    lambda: liqsim_batch(w), reps)
     if extras:
+        record("liqsim_batch_inline", "liqsim submit_batch (whole, settled inline)",
+               lambda: liqsim_batch(w, inline=True), reps)
         record("liqsim_batch_fresh", "liqsim submit_batch (whole, fresh memory)",
                lambda: liqsim_batch(w, fresh=True), reps)
     if args.chunk > 0 and extras:

@@ -48,7 +48,7 @@ struct alignas(64) Exchange::OffloadedSettle {
   std::uint8_t* open_positions;  // open_positions_, same indexing
 
   explicit OffloadedSettle(Exchange& ex)
-      : ledger(&ex.ledger_.cash(0)), open_positions(ex.open_positions_.data()) {
+      : ledger(ex.ledger_.balances()), open_positions(ex.open_positions_.data()) {
     inst.reserve(ex.instruments_.size());
     for (Instrument& ins : ex.instruments_)
       inst.push_back(Slots{ins.pos.qty.data(), ins.pos.basis.data(), ins.pos.realized.data(),

@@ -308,8 +308,8 @@ class Exchange:
         A matching-only exchange (no `risk`, no breakers, nothing halted, FILL events recorded)
         can hand the settlement of a large batch's fills (cash, positions, fees) to a second
         core while matching goes on; results are bit for bit the same, so this is only about
-        speed (about 12% on the matching benchmark, docs/benchmarks.md). Default 16384 rows; set
-        None on a machine whose other cores are busy.
+        speed (about 14% faster on the matching benchmark, docs/benchmarks.md). Default 16384
+        rows; set None on a machine whose other cores are busy.
         """
         return self._engine.parallel_settlement
 

@@ -15,6 +15,7 @@ class Ledger {
   Cash balance(AccountId a) const { return cash_[a]; }
   Cash& cash(AccountId a) { return cash_[a]; }  // for moves into and out of isolated buckets
   const Cash* balances() const { return cash_.data(); }
+  Cash* balances() { return cash_.data(); }  // indexable by account id, system ids too
   void transfer(AccountId from, AccountId to, Cash amount) {
     cash_[from] -= amount;
     cash_[to] += amount;

@@ -14,6 +14,10 @@
 #include <thread>
 #include <vector>
 
+#ifdef __linux__
+#include <sched.h>
+#endif
+
 #include "liqsim/clearing/rounding.hpp"
 #include "liqsim/clearing/settle_thread.hpp"
 #include "liqsim/exchange.hpp"
@@ -93,10 +97,20 @@ struct alignas(64) Exchange::OffloadedSettle {
   }
 };
 
+// CPUs this process may run on (its affinity mask: a container or `taskset` may allow fewer
+// than the machine has). With one, the two threads would only take turns.
+static unsigned usable_cpus() {
+#ifdef __linux__
+  cpu_set_t set;
+  if (sched_getaffinity(0, sizeof(set), &set) == 0) return static_cast<unsigned>(CPU_COUNT(&set));
+#endif
+  return std::thread::hardware_concurrency();
+}
+
 bool Exchange::settles_in_parallel(std::size_t rows) const {
-  static const unsigned cores = std::thread::hardware_concurrency();
-  return rows >= parallel_min_rows_ && cores >= 2 && !risk_.enabled && with_breakers_ == 0 &&
-         any_halted_ == 0 && ((log_.mask() >> static_cast<unsigned>(EventType::Fill)) & 1u);
+  return rows > 0 && rows >= parallel_min_rows_ && !risk_.enabled && with_breakers_ == 0 &&
+         any_halted_ == 0 && ((log_.mask() >> static_cast<unsigned>(EventType::Fill)) & 1u) &&
+         usable_cpus() >= 2;
 }
 
 void Exchange::sync_positions() {
@@ -112,7 +126,7 @@ void Exchange::run_batch(const BatchView& b) {
     offloaded = std::make_unique<OffloadedSettle>(*this);
     try {
       worker.emplace(log_, *offloaded);
-      settler_ = &*worker;
+      settler_.ptr = &*worker;
       ++parallel_batches_;
     } catch (const std::system_error&) {  // no thread to be had: settle inline
     }
@@ -126,7 +140,7 @@ void Exchange::run_batch(const BatchView& b) {
     ~Join() {
       if (!worker) return;
       worker->finish();
-      ex.settler_ = nullptr;
+      ex.settler_.ptr = nullptr;
       for (std::size_t k = 0; k < ex.instruments_.size(); ++k)
         ex.instruments_[k].pos.open_interest += offloaded->inst[k].open_interest_change;
     }

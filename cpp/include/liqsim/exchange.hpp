@@ -445,7 +445,16 @@ class Exchange : private FillSink {
   struct OffloadedSettle;
   bool settles_in_parallel(std::size_t rows) const;
   std::size_t parallel_min_rows_ = 16384;
-  SettleThread* settler_ = nullptr;  // set only while run_batch has a settlement thread
+  // Set only while run_batch has a settlement thread; a copy of the exchange (snapshot) gets
+  // none, whenever it is taken.
+  struct SettlerRef {
+    SettleThread* ptr = nullptr;
+    SettlerRef() = default;
+    SettlerRef(const SettlerRef&) {}
+    SettlerRef& operator=(const SettlerRef&) { return *this; }
+    SettleThread* operator->() const { return ptr; }
+    explicit operator bool() const { return ptr != nullptr; }
+  } settler_;
   std::uint64_t parallel_batches_ = 0;
 
   IdMap ids_;

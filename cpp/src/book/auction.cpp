@@ -103,6 +103,7 @@ Price OrderBook::uncross(Price reference, MatchContext& ctx) {
   auto trimmed_away = [&](std::uint32_t idx) {
     const RestingOrder& o = pool_[idx];
     if (!o.reduce_only) return false;
+    ctx.sink.sync_positions();
     const Qty cap = reduce_cap(ctx.positions[o.account], o.side);
     if (o.leaves <= cap) return false;
     cancel_maker(idx, o.leaves - cap, Reason::ReduceOnly, ctx);

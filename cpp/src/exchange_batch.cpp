@@ -1,6 +1,6 @@
 // Batches of commands, and settling a large batch's fills on a second thread.
 //
-// Settlement (cash, positions, fees) is ~20% of a matching-only batch. Nothing in a
+// Settlement (cash, positions, fees) is ~15% of a matching-only batch. Nothing in a
 // matching-only batch reads it back except reduce-only caps, so a large batch hands it to a
 // SettleThread (clearing/settle_thread.hpp) on the other core: the matching thread records
 // FILL events as always and skips settling them; the worker settles them from the log, in log
@@ -62,8 +62,9 @@ struct alignas(64) Exchange::OffloadedSettle {
 
   // Exchange::settle of a continuous-trading fill, for an exchange without risk: the same cash,
   // fee and position arithmetic (positions.hpp, rounding.hpp), minus what only risk reads.
+  // Call-auction fills (no aggressor, both sides pay the maker fee) never come here: auctions
+  // need a halt, and halts and breakers keep settlement inline.
   void operator()(const Event& e) {
-    if (e.side == 0) return;  // auction fill: settled inline (Exchange::on_fill)
     Slots& s = inst[static_cast<std::size_t>(e.instrument)];
     const Cash per_lot = e.price * s.cash_per_tick_lot;
     const Cash notional = per_lot * e.qty;

@@ -27,10 +27,7 @@ void Exchange::on_fill(const Fill& f) {
     ++risk_epoch_;
   }
   if (traded.pricer || traded.breakers) [[unlikely]] feed_trade(traded, f.price);
-  if (settler_) {
-    if (!f.auction) return;  // the settlement thread settles it from its FILL event
-    settler_->drain();       // auction fills (side 0) settle here, in order
-  }
+  if (settler_) return;  // the settlement thread settles it from its FILL event
   // Picked by index, not by a branch on the (random) taker side.
   const AccountId parties[2] = {f.taker, f.maker};
   const auto taker_sells = static_cast<std::size_t>(f.taker_side == Side::Sell);

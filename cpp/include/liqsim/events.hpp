@@ -137,9 +137,9 @@ class EventLog {
   // Bit i set: events of type i are recorded (all by default). Sequence numbers advance for
   // every event, recorded or not, so filtered logs stay aligned with full ones.
   void set_mask(std::uint32_t mask) { mask_ = mask; }
+  std::uint32_t mask() const { return mask_; }
   // One listener at most (nullptr: none); copies and moves of the log do not keep it.
   void set_grow_listener(GrowListener* l) { listener_ = l; }
-  std::uint32_t mask() const { return mask_; }
 
   Event& emit(EventType type, Timestamp ts, InstrumentId inst) {
     const std::int64_t seq = next_seq_++;

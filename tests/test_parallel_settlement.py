@@ -34,9 +34,12 @@ def exchange(parallel: int | None, *, taker_fee: float = 0.001, maker_fee: float
 
 
 def state(ex: liqsim.Exchange) -> tuple:
-    """Everything settlement writes: positions (qty, basis, realized), ledger, open interest."""
+    """Everything settlement writes: positions (qty, basis, realized), ledger, open interest;
+    and the last trade and mark of each instrument (a parallel batch updates them at its end)."""
     tables = tuple(a.tobytes() for i in range(2) for a in ex._engine.position_table(i))
-    return tables + (ex._engine.balances().tobytes(), ex._engine.open_interest(0), ex._engine.open_interest(1))
+    prices = tuple((ex._engine.last_trade(i), ex.mark(i)) for i in range(2))
+    return tables + (ex._engine.balances().tobytes(), ex._engine.open_interest(0),
+                     ex._engine.open_interest(1)) + prices
 
 
 def rows(*r: tuple) -> dict[str, np.ndarray]:
@@ -69,6 +72,9 @@ def test_forced_parallel_batch_settles_fills_fees_and_reduce_only_caps_exactly()
     assert ex.realized_pnl(1, 0) == pytest.approx(9_900 - 10_000)
     assert ex._engine.open_interest(0) == 10
     assert ex.ledger_total() == 0
+    # The last trade (990) and the mark that follows it, set when the batch ended; Y never traded.
+    assert ex._engine.last_trade(0) == 990 and ex.mark(0) == 990.0
+    assert ex._engine.last_trade(1) is None and ex.mark(1) is None
     ev = ex.drain_events()
     accept4 = ev[(ev["type"] == EventType.ACCEPT) & (ev["order_id"] == 4)]
     assert accept4["qty"].tolist() == [10]  # the cap read the position the worker settled

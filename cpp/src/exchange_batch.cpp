@@ -12,6 +12,7 @@
 #include <string>
 #include <system_error>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #ifdef __linux__
@@ -46,6 +47,7 @@ struct alignas(64) Exchange::OffloadedSettle {
     std::int64_t taker_fee_ppm;
     std::int64_t maker_fee_ppm;
     Qty open_interest_change = 0;  // added to the instrument when the batch ends
+    Price last = 0;                // price of the last fill (0: none yet)
   };
   std::vector<Slots> inst;
   Cash* ledger;                  // ledger_ cash, indexed by account id (system ids < 0)
@@ -71,6 +73,7 @@ struct alignas(64) Exchange::OffloadedSettle {
     const bool taker_buys = e.side > 0;  // FILL: account = taker, side = taker side
     const AccountId buyer = taker_buys ? e.account : e.other_account;
     const AccountId seller = taker_buys ? e.other_account : e.account;
+    s.last = e.price;
     cash(s, buyer) -= notional;
     cash(s, seller) += notional;
     if (s.taker_fee_ppm != 0 || s.maker_fee_ppm != 0) {
@@ -128,12 +131,14 @@ void Exchange::run_batch(const BatchView& b) {
     try {
       worker.emplace(log_, *offloaded);
       settler_.ptr = &*worker;
+      marks_deferred_ = sourced_marks_ == 0;
       ++parallel_batches_;
     } catch (const std::system_error&) {  // no thread to be had: settle inline
     }
   }
-  // However the batch ends, the worker settles everything recorded before it stops, and the
-  // open interest it tracked joins the instruments.
+  // However the batch ends, the worker settles everything recorded before it stops, the open
+  // interest it tracked joins the instruments, and deferred marks follow the last trades (as
+  // finish_command would have after the batch's last command).
   struct Join {
     Exchange& ex;
     std::optional<SettleThread>& worker;
@@ -142,8 +147,16 @@ void Exchange::run_batch(const BatchView& b) {
       if (!worker) return;
       worker->finish();
       ex.settler_.ptr = nullptr;
-      for (std::size_t k = 0; k < ex.instruments_.size(); ++k)
-        ex.instruments_[k].pos.open_interest += offloaded->inst[k].open_interest_change;
+      for (std::size_t k = 0; k < ex.instruments_.size(); ++k) {
+        const auto& s = offloaded->inst[k];
+        Instrument& ins = ex.instruments_[k];
+        ins.pos.open_interest += s.open_interest_change;
+        if (ex.marks_deferred_ && s.last != 0) {
+          ins.last = s.last;
+          ex.traded_since_sync_ = true;
+        }
+      }
+      if (std::exchange(ex.marks_deferred_, false)) ex.sync_marks();
     }
   } join{*this, worker, offloaded};
 

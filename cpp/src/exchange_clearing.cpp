@@ -19,6 +19,7 @@ std::string str(std::int64_t v) { return std::to_string(v); }
 // comes through here, so the plain case (no pricer, no breakers, no fees) stays short and the
 // rest is out of line.
 void Exchange::on_fill(const Fill& f) {
+  if (marks_deferred_) return;  // the settlement thread settles it and notes its price
   Instrument& traded = instruments_[static_cast<std::size_t>(f.instrument)];
   traded.last = f.price;
   traded_since_sync_ = true;
@@ -327,6 +328,7 @@ void Exchange::sync_all_marks() {
 }
 
 void Exchange::finish_command() {
+  if (marks_deferred_) return;  // marks follow at the end of the batch; no breakers, no risk
   sync_marks();
   // With no breaker on and nothing halted the control stage has nothing to do.
   if (with_breakers_ > 0 || any_halted_ > 0) {

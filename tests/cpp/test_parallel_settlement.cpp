@@ -178,6 +178,9 @@ void compare(Exchange& par, Exchange& inl, const std::string& where) {
     Qty longs = 0;
     for (Qty q : pp.qty.all()) longs += q > 0 ? q : 0;
     check(pp.open_interest == longs, where + ": open interest = sum of longs");
+    // A parallel batch sets the last trade and the mark when it ends.
+    check(par.last_trade(i) == inl.last_trade(i) && par.mark(i) == inl.mark(i),
+          where + ": last trade and mark equal on instrument " + std::to_string(i));
   }
   for (AccountId a : {3, 4})
     check(par.scope_risk(a, 1).cash == inl.scope_risk(a, 1).cash, where + ": isolated buckets equal");

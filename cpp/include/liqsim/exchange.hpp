@@ -455,6 +455,11 @@ class Exchange : private FillSink {
     SettleThread* operator->() const { return ptr; }
     explicit operator bool() const { return ptr != nullptr; }
   } settler_;
+  // Also only during such a batch, when every mark follows the last trade: the matching thread
+  // does nothing per fill or per command about prices (no breaker, pricer or risk stage reads
+  // them then); the settlement thread notes each instrument's last trade and the marks follow
+  // once, when the batch ends.
+  bool marks_deferred_ = false;
   std::uint64_t parallel_batches_ = 0;
 
   IdMap ids_;

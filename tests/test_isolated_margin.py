@@ -86,8 +86,9 @@ def test_isolated_order_needs_isolated_collateral():
 
 @pytest.mark.parametrize("risk", [None, liqsim.RiskConfig()], ids=["matching-only", "risk-on"])
 def test_margin_mode_waits_until_the_account_has_no_resting_orders(risk):
-    # Without risk the book keeps no per-account order lists; "has orders" comes from the
-    # account's open quantity, which must follow cancels and fills in both configurations.
+    # Without risk the book keeps no per-account order lists or open quantities and "has
+    # orders" walks the book; with risk it reads the open quantity. Both must follow cancels
+    # and fills.
     ex = liqsim.Exchange(cash_unit=0.001, risk=risk)
     ex.add_instrument("BTC", tick_size=1.0, lot_size=0.001)
     a, b = ex.add_account(), ex.add_account()

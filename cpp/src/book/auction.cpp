@@ -123,10 +123,10 @@ Price OrderBook::uncross(Price reference, MatchContext& ctx) {
     const Qty f = std::min(b.leaves, a.leaves);
     b.leaves -= f;
     bl.qty -= f;
-    open_ref(b) -= f;
+    add_open(b, -f);
     a.leaves -= f;
     al.qty -= f;
-    open_ref(a) -= f;
+    add_open(a, -f);
 
     Event& e = ctx.log.emit(EventType::Fill, ctx.ts, ctx.instrument);
     e.order_id = b.id;

@@ -66,7 +66,7 @@ bool OrderBook::match(Taker& t, MatchContext& ctx) {
     t.leaves -= f;
     m.leaves -= f;
     lv.qty -= f;
-    open_ref(m) -= f;
+    add_open(m, -f);
 
     Event& e = ctx.log.emit(EventType::Fill, ctx.ts, ctx.instrument);
     e.order_id = t.id;
@@ -236,12 +236,12 @@ void OrderBook::attach(std::uint32_t idx) {
     if (acct.head != kNil) pool_[acct.head].acct_prev = idx;
     acct.head = idx;
   }
-  open_ref(o) += o.leaves;
+  add_open(o, o.leaves);
 }
 
 void OrderBook::detach(Level& lv, std::uint32_t idx) {
   RestingOrder& o = pool_[idx];
-  open_ref(o) -= o.leaves;
+  add_open(o, -o.leaves);
   unlink(lv, idx);
   if (track_accounts_) {
     if (o.acct_prev != kNil) pool_[o.acct_prev].acct_next = o.acct_next;
@@ -262,6 +262,14 @@ std::size_t OrderBook::cancel_all(AccountId a, Reason why, MatchContext& ctx) {
   return n;
 }
 
+Qty OrderBook::walk_open_qty(AccountId a, Side s) const {
+  Qty open = 0;
+  for (const Level& lv : levels(s))
+    for (std::uint32_t i = lv.head; i != kNil; i = pool_[i].next)
+      if (pool_[i].account == a) open += pool_[i].leaves;
+  return open;
+}
+
 void OrderBook::erase_level_if_empty(Side s, std::size_t li) {
   auto& v = levels(s);
   if (v[li].count == 0) v.erase(v.begin() + static_cast<std::ptrdiff_t>(li));
@@ -279,7 +287,7 @@ void OrderBook::reduce(std::uint32_t idx, Qty new_leaves) {
   RestingOrder& o = pool_[idx];
   Level& lv = levels(o.side)[find_level(o.side, o.price)];
   lv.qty -= o.leaves - new_leaves;
-  open_ref(o) -= o.leaves - new_leaves;
+  add_open(o, new_leaves - o.leaves);
   o.leaves = new_leaves;
 }
 
@@ -288,7 +296,7 @@ void OrderBook::requeue(std::uint32_t idx, Price price, Qty leaves) {
   const std::size_t li = find_level(o.side, o.price);
   unlink(levels(o.side)[li], idx);
   erase_level_if_empty(o.side, li);
-  open_ref(o) += leaves - o.leaves;
+  add_open(o, leaves - o.leaves);
   o.price = price;
   o.leaves = leaves;
   link_back(level_for_insert(o.side, price), idx);

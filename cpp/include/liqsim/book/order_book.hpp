@@ -126,18 +126,20 @@ class OrderBook {
   // The auction price uncross() would use, and its executable volume, without trading.
   std::pair<Price, Qty> indicative_uncross(Price reference) const;
 
-  // Per-account view: resting quantity by side (for margin checks) and, when tracked, each
-  // account's list of orders (for cancelling everything an account has when it is liquidated).
-  // The lists cost a cache miss or two per order (the neighbours of a random order), so a book
-  // keeps them only when asked: the exchange asks when risk is on. Call before any order rests.
+  // Per-account view: resting quantity by side (for margin checks) and each account's list of
+  // orders (for cancelling everything an account has when it is liquidated). Keeping them
+  // costs a cache miss or two per order (the account's totals, the neighbours of a random
+  // order), so a book keeps them only when asked: the exchange asks when risk is on. Without
+  // them the two queries below walk the book (fine for their rare uses without risk, such as
+  // changing an account's margin mode). Call before any order rests.
   void track_account_orders(bool on) { track_accounts_ = on; }
   void resize_accounts(std::size_t n) { accounts_.resize(n); }
   Qty open_qty(AccountId a, Side s) const {
-    return accounts_[a].open[side_index(s)];
+    return track_accounts_ ? accounts_[a].open[side_index(s)] : walk_open_qty(a, s);
   }
   // Every resting order has leaves > 0, so an account has orders iff it has open quantity.
   bool has_orders(AccountId a) const {
-    return accounts_[a].open[kBids] + accounts_[a].open[kAsks] > 0;
+    return open_qty(a, Side::Buy) + open_qty(a, Side::Sell) > 0;
   }
   // Cancels all of an account's resting orders (CANCEL events with `why`); returns how many.
   // Needs the account lists (track_account_orders) when the account has orders.
@@ -160,9 +162,11 @@ class OrderBook {
   void unlink(Level& lv, std::uint32_t idx);     // FIFO only
   void attach(std::uint32_t idx);                // level, account list, open qty
   void detach(Level& lv, std::uint32_t idx);     // inverse of attach, then frees the slot
-  Qty& open_ref(const RestingOrder& o) {
-    return accounts_[o.account].open[side_index(o.side)];
+  // The account's open quantity on o's side changes by `delta` (kept only with account lists).
+  void add_open(const RestingOrder& o, Qty delta) {
+    if (track_accounts_) accounts_[o.account].open[side_index(o.side)] += delta;
   }
+  Qty walk_open_qty(AccountId a, Side s) const;
   void erase_level_if_empty(Side s, std::size_t li);
   std::uint32_t alloc();
   void cancel_maker(std::uint32_t idx, Qty cancel_qty, Reason why, MatchContext& ctx);

@@ -157,13 +157,14 @@ std::uint32_t OrderBook::alloc() {
     return idx;
   }
   pool_.emplace_back();
+  if (track_accounts_) links_.emplace_back();
   return static_cast<std::uint32_t>(pool_.size() - 1);
 }
 
 std::uint32_t OrderBook::rest(const Taker& t) {
   const std::uint32_t idx = alloc();
-  pool_[idx] = RestingOrder{t.id,   t.limit, t.leaves, t.account,    kNil,
-                            kNil,   kNil,    kNil,     t.side, t.kind, t.reduce_only};
+  pool_[idx] = RestingOrder{t.id, t.limit, t.leaves, t.account, kNil, kNil, t.side, t.kind,
+                            t.reduce_only};
   attach(idx);
   return idx;
 }
@@ -228,12 +229,10 @@ void OrderBook::unlink(Level& lv, std::uint32_t idx) {
 void OrderBook::attach(std::uint32_t idx) {
   RestingOrder& o = pool_[idx];
   link_back(level_for_insert(o.side, o.price), idx);
-  o.acct_prev = kNil;
-  o.acct_next = kNil;
   if (track_accounts_) {
     AccountOrders& acct = accounts_[o.account];
-    o.acct_next = acct.head;
-    if (acct.head != kNil) pool_[acct.head].acct_prev = idx;
+    links_[idx] = AccountLinks{kNil, acct.head};
+    if (acct.head != kNil) links_[acct.head].prev = idx;
     acct.head = idx;
   }
   add_open(o, o.leaves);
@@ -244,9 +243,10 @@ void OrderBook::detach(Level& lv, std::uint32_t idx) {
   add_open(o, -o.leaves);
   unlink(lv, idx);
   if (track_accounts_) {
-    if (o.acct_prev != kNil) pool_[o.acct_prev].acct_next = o.acct_next;
-    else accounts_[o.account].head = o.acct_next;
-    if (o.acct_next != kNil) pool_[o.acct_next].acct_prev = o.acct_prev;
+    const AccountLinks l = links_[idx];
+    if (l.prev != kNil) links_[l.prev].next = l.next;
+    else accounts_[o.account].head = l.next;
+    if (l.next != kNil) links_[l.next].prev = l.prev;
   }
   free_.push_back(idx);
 }

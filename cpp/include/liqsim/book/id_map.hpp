@@ -7,8 +7,9 @@
 // that are already done (late cancels), so a page keeps per id only a state byte (instrument + 1,
 // 0 = never seen) and a live bit, 1 1/8 bytes an id, and the 4-byte pool index only for ids
 // that were ever live. A late cancel then reads ~1 MB per million ids instead of 8 MB (an 8-byte
-// table cost ~100 ns a late cancel on the dev VMs: docs/benchmarks.md). Software prefetching of
-// the rows ahead was tried and removed: it made batches slower (docs/benchmarks.md, session 7).
+// table cost ~100 ns a late cancel on the dev VMs: docs/benchmarks.md). Batches still miss the
+// cache on the state byte of a random id, so run_batch prefetches (prefetch()) the entries of
+// the cancels and amends a few rows ahead (docs/benchmarks.md, session 9).
 // Other ids (e.g. the engine's own, from 2^62) fall back to open
 // addressing with linear probing over full handles.
 #pragma once
@@ -138,6 +139,19 @@ class IdMap {
     if (u >= kDenseLimit) return set(id, done_handle(inst));
     const std::size_t i = u & kPageMask;
     pages_[u >> kPageBits]->live[i >> 6] &= ~(std::uint64_t{1} << (i & 63));
+  }
+
+  // Starts loading what find(id) reads for a dense id (state byte, live bit, pool index), so a
+  // later find does not wait for memory. Reads nothing else that could miss.
+  [[gnu::always_inline]] void prefetch(OrderId id) const {
+    const auto u = static_cast<std::uint64_t>(id);
+    const std::size_t page = u >> kPageBits;
+    if (u >= kDenseLimit || page >= pages_.size() || !pages_[page]) return;
+    const Page& pg = *pages_[page];
+    const std::size_t i = u & kPageMask;
+    __builtin_prefetch(&pg.state[i]);
+    __builtin_prefetch(&pg.live[i >> 6]);
+    if (pg.handles) __builtin_prefetch(&(*pg.handles)[i]);
   }
 
   std::size_t size() const { return size_; }

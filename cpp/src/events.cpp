@@ -14,15 +14,18 @@ void EventLog::reserve_for(std::size_t extra) {
       EventPool::instance().release(std::move(buf_));
       buf_ = std::move(recycled);
       buf_.resize(buf_.capacity());  // Event() leaves the records uninitialized: no writes
+      rebase();
       return;
     }
   }
   buf_.resize(n_ + extra);
+  rebase();
 }
 
 void EventLog::grow() {
   if (listener_) listener_->before_grow();
   buf_.resize(std::max<std::size_t>(1024, 2 * buf_.size()));
+  rebase();
   if (listener_) listener_->after_grow(buf_.data());
 }
 

@@ -187,13 +187,18 @@ MatchContext Exchange::context(Instrument& ins, InstrumentId inst, Timestamp ts)
 
 Event& Exchange::order_event(EventType type, Reason code, InstrumentId inst, OrderId id,
                              AccountId a, Side side, Price price, Qty qty) {
-  Event& e = log_.emit(type, now_, inst);
+  Event& e = log_.emit_unfilled(type, now_, inst);
   e.order_id = id;
-  e.account = a;
-  e.side = static_cast<std::int8_t>(side);
+  e.other_order_id = 0;
   e.price = price;
   e.qty = qty;
+  e.leaves = 0;
+  e.other_leaves = 0;
+  e.cash = 0;
+  e.account = a;
+  e.other_account = 0;
   e.code = static_cast<std::uint16_t>(code);
+  e.side = static_cast<std::int8_t>(side);
   return e;
 }
 

@@ -68,16 +68,18 @@ bool OrderBook::match(Taker& t, MatchContext& ctx) {
     lv.qty -= f;
     add_open(m, -f);
 
-    Event& e = ctx.log.emit(EventType::Fill, ctx.ts, ctx.instrument);
+    Event& e = ctx.log.emit_unfilled(EventType::Fill, ctx.ts, ctx.instrument);
     e.order_id = t.id;
-    e.account = t.account;
     e.other_order_id = m.id;
-    e.other_account = m.account;
-    e.side = static_cast<std::int8_t>(t.side);
     e.price = px;
     e.qty = f;
     e.leaves = t.leaves;
     e.other_leaves = m.leaves;
+    e.cash = 0;
+    e.account = t.account;
+    e.other_account = m.account;
+    e.code = 0;
+    e.side = static_cast<std::int8_t>(t.side);
     const Fill fill{ctx.instrument, t.id, m.id, t.account, m.account, t.side, px, f};
 
     if (m.leaves == 0) {

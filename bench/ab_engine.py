@@ -1,0 +1,110 @@
+"""A/B of the C++ engine of two source trees on the standard matching workload, no Python.
+
+Builds bench/engine_driver.cpp against this tree's `cpp/` and against another checkout's
+(`--other DIR`), then alternates the two binaries: per round each runs the workload `--repeats`
+times after a warm-up repeat in a fresh process and keeps its best, timed as the matching
+thread's CPU time. The machines here are shared and noisy, so the figure to quote is the
+median of the per-round differences and how many rounds were faster, not one run.
+
+    git clone -q . /tmp/old && git -C /tmp/old checkout -q <rev>
+    python bench/ab_engine.py --other /tmp/old --rounds 16
+
+`--other` may also be this tree (an A/A run shows the noise). Builds use `$CXX` (else `c++`)
+with -O3 and link-time optimization, like the Release build of the module; they are cached
+per source digest in `--build-dir`. A build takes ~30 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+DRIVER = HERE / "engine_driver.cpp"
+COLUMNS = {"cmd": "u8", "instrument": "i32", "order_id": "i64", "account": "i32", "side": "i8",
+           "kind": "u8", "price": "i64", "qty": "i64", "ts": "i64"}
+
+
+def sources(tree: Path) -> list[Path]:
+    """The engine's translation units and headers of a source tree."""
+    cpp = tree / "cpp"
+    if not (cpp / "include" / "liqsim" / "exchange.hpp").exists():
+        raise SystemExit(f"{tree} has no cpp/include/liqsim/exchange.hpp")
+    return sorted(p for p in cpp.rglob("*") if p.suffix in (".cpp", ".hpp")
+                  and "bindings" not in p.parts)
+
+
+def build(tree: Path, build_dir: Path) -> Path:
+    """The driver linked with `tree`'s engine, rebuilt only when a source changed."""
+    files = sources(tree) + [DRIVER]
+    digest = hashlib.sha256(b"".join(p.read_bytes() for p in files)).hexdigest()[:12]
+    exe = build_dir / f"engine_driver-{digest}"
+    if exe.exists():
+        return exe
+    cxx = os.environ.get("CXX") or shutil.which("c++") or shutil.which("g++")
+    if cxx is None:
+        raise SystemExit("no C++ compiler found (set CXX)")
+    build_dir.mkdir(parents=True, exist_ok=True)
+    units = [str(p) for p in files if p.suffix == ".cpp"]
+    print(f"building {tree} ...", flush=True)
+    subprocess.run([cxx, "-O3", "-DNDEBUG", "-std=c++20", "-flto=auto", "-fno-semantic-interposition",
+                    "-I", str(tree / "cpp" / "include"), *units, "-pthread", "-o", str(exe)],
+                   check=True)
+    return exe
+
+
+def best_ns(exe: Path, data: Path, repeats: int) -> tuple[float, int]:
+    """Best matching-thread ns/order over `repeats` after one warm-up, and the event count."""
+    out = subprocess.run([str(exe), str(data), str(repeats + 1)], check=True, capture_output=True,
+                         text=True).stdout.split("\n")
+    rows = [line.split() for line in out if line.strip()][1:]
+    return min(float(r[0]) for r in rows), int(rows[0][2])
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--other", type=Path, required=True, help="the other source tree (a checkout)")
+    ap.add_argument("--rounds", type=int, default=12)
+    ap.add_argument("--repeats", type=int, default=3, help="timed repeats per binary per round")
+    ap.add_argument("--n", type=int, default=1_000_000, help="workload rows")
+    ap.add_argument("--build-dir", type=Path,
+                    default=Path(tempfile.gettempdir()) / f"liqsim-bench-{os.getuid()}")
+    args = ap.parse_args(argv)
+
+    sys.path.insert(0, str(HERE))
+    from workload import make_workload
+
+    this, other = build(HERE.parent, args.build_dir), build(args.other.resolve(), args.build_dir)
+    w = make_workload(args.n, 0)
+    a_ns, b_ns = [], []
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, suffix in COLUMNS.items():
+            np.ascontiguousarray(w[name]).tofile(Path(tmp) / f"{name}.{suffix}")
+        print(f"{args.n:,} orders; A = {args.other}, B = this tree; ns/order, best of {args.repeats}")
+        for r in range(args.rounds):
+            a, ev_a = best_ns(other, Path(tmp), args.repeats)
+            b, ev_b = best_ns(this, Path(tmp), args.repeats)
+            if ev_a != ev_b:
+                print(f"note: event counts differ ({ev_a:,} vs {ev_b:,})")
+            a_ns.append(a)
+            b_ns.append(b)
+            print(f"round {r + 1:>2}: A {a:6.1f}  B {b:6.1f}  B-A {b - a:+5.1f}", flush=True)
+    d = [b - a for a, b in zip(a_ns, b_ns)]
+    print(f"A: median {statistics.median(a_ns):.1f}, best {min(a_ns):.1f} ns/order")
+    print(f"B: median {statistics.median(b_ns):.1f}, best {min(b_ns):.1f} ns/order")
+    print(f"B-A: median {statistics.median(d):+.1f} ns/order, B faster in {sum(x < 0 for x in d)}"
+          f" of {len(d)} rounds")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,95 @@
+// The liqsim engine on the standard matching workload, without Python: the C++ driver the
+// engine A/B (bench/ab_engine.py) builds against two source trees, so a change to the engine
+// is timed side by side with nothing else in the way.
+//
+// Usage: engine_driver DIR REPS. DIR holds the workload columns as raw arrays (see
+// ab_engine.py: cmd.u8 instrument.i32 order_id.i64 account.i32 side.i8 kind.u8 price.i64
+// qty.i64 ts.i64). Each repeat runs the whole workload as one batch on a fresh exchange (one
+// instrument, 1000 accounts, as bench_matching.py) and takes the events. Freed event buffers
+// stay mapped (as liqsim's event pool does for Python), so only the first repeat pays page
+// faults. Prints per repeat: "ns/order (matching thread CPU time) wall ns/order events".
+#include <malloc.h>
+#include <time.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "liqsim/exchange.hpp"
+
+namespace {
+
+template <class T>
+std::vector<T> load(const std::string& dir, const char* name) {
+  std::ifstream f(dir + "/" + name, std::ios::binary | std::ios::ate);
+  if (!f) {
+    std::fprintf(stderr, "cannot read %s/%s\n", dir.c_str(), name);
+    std::exit(1);
+  }
+  const auto bytes = static_cast<std::size_t>(f.tellg());
+  f.seekg(0);
+  std::vector<T> v(bytes / sizeof(T));
+  f.read(reinterpret_cast<char*>(v.data()), static_cast<std::streamsize>(bytes));
+  return v;
+}
+
+double thread_cpu_ns() {
+  timespec t{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+  return static_cast<double>(t.tv_sec) * 1e9 + static_cast<double>(t.tv_nsec);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace liqsim;
+  if (argc < 3) {
+    std::fprintf(stderr, "usage: engine_driver DIR REPS\n");
+    return 1;
+  }
+  const std::string dir = argv[1];
+  const int reps = std::atoi(argv[2]);
+  const auto cmd = load<std::uint8_t>(dir, "cmd.u8");
+  const auto inst = load<std::int32_t>(dir, "instrument.i32");
+  const auto oid = load<std::int64_t>(dir, "order_id.i64");
+  const auto acct = load<std::int32_t>(dir, "account.i32");
+  const auto side = load<std::int8_t>(dir, "side.i8");
+  const auto kind = load<std::uint8_t>(dir, "kind.u8");
+  const auto price = load<std::int64_t>(dir, "price.i64");
+  const auto qty = load<std::int64_t>(dir, "qty.i64");
+  const auto ts = load<std::int64_t>(dir, "ts.i64");
+  // Keep freed memory mapped: later repeats reuse it, like the engine's event pool.
+  mallopt(M_MMAP_THRESHOLD, 1 << 30);
+  mallopt(M_TRIM_THRESHOLD, 1 << 30);
+  for (int r = 0; r < reps; ++r) {
+    Exchange ex;
+    InstrumentSpec spec;
+    spec.symbol = "X";
+    ex.add_instrument(spec);
+    ex.add_accounts(1000);
+    BatchView b;
+    b.n = cmd.size();
+    b.cmd = cmd.data();
+    b.instrument = inst.data();
+    b.order_id = oid.data();
+    b.account = acct.data();
+    b.side = side.data();
+    b.kind = kind.data();
+    b.price = price.data();
+    b.qty = qty.data();
+    b.ts = ts.data();
+    const double c0 = thread_cpu_ns();
+    const auto t0 = std::chrono::steady_clock::now();
+    ex.run_batch(b);
+    const auto events = ex.log().take();
+    const auto t1 = std::chrono::steady_clock::now();
+    const double c1 = thread_cpu_ns();
+    const auto n = static_cast<double>(b.n);
+    std::printf("%.2f %.2f %zu\n", (c1 - c0) / n,
+                std::chrono::duration<double, std::nano>(t1 - t0).count() / n, events.size());
+  }
+  return 0;
+}

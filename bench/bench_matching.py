@@ -17,6 +17,7 @@ import gc
 import json
 import os
 import platform
+import subprocess
 import sys
 import time
 from dataclasses import asdict, dataclass, field
@@ -245,6 +246,28 @@ def header() -> str:
             f"{'Morders/s':>9} {'fills':>11} {'volume':>13}")
 
 
+def lean_book_row(w: dict[str, np.ndarray], reps: int, record: Callable[..., Result]) -> Result | None:
+    """The lean C++ book of lean_book.cpp (matching only: no events, no clearing, no checks) on
+    the same workload: issue 2's "a good C++ book", measured here. Skipped without a compiler."""
+    import tempfile
+
+    from lean_baseline import build, lean_run, write_columns
+
+    try:
+        exe = build(Path(tempfile.gettempdir()) / f"liqsim-bench-{os.getuid()}")
+    except (SystemExit, subprocess.CalledProcessError) as e:
+        print(f"  lean C++ book: skipped (no build: {e})")
+        return None
+    with tempfile.TemporaryDirectory() as tmp:
+        write_columns(w, Path(tmp))
+
+        def run() -> tuple[float, int, int]:
+            ns, fills, vol = lean_run(exe, Path(tmp), 1)
+            return ns * len(w["cmd"]) / 1e9, fills, vol
+
+        return record("lean_book", "lean C++ book (bench/lean_book.cpp, matching only)", run, reps)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--n", type=int, default=1_000_000, help="orders in the workload (default 1,000,000)")
@@ -328,6 +351,7 @@ def main(argv: list[str] | None = None) -> int:
     else:
         why = "--skip-liquibook" if args.skip_liquibook else "not installed (pip install liquibook)"
         print(f"  liquibook: skipped ({why})")
+    lean = lean_book_row(w, reps, record) if extras else None
 
     ref_ok = None
     if not args.skip_reference:
@@ -390,6 +414,9 @@ def main(argv: list[str] | None = None) -> int:
         bars.append((f"per-order >= {BAR_PER_ORDER_VS_LB:g}x liquibook ({rp:.2f}x)", rp >= BAR_PER_ORDER_VS_LB))
     else:
         print("  (no liquibook: ratio bars not evaluated)")
+    if lean is not None:
+        print(f"  liqsim batch / lean C++ book  = {batch.ns_per_order / lean.ns_per_order:8.2f}x   (time ratio; "
+              f"issue 2's 50 ns against a good book's 30 ns is {BAR_BATCH_NS / 30:.2f}x)")
     bars.append((f"batch < {BAR_BATCH_NS:g} ns/order ({batch.ns_per_order:.1f} ns)",
                  batch.ns_per_order < BAR_BATCH_NS))
     for text, ok in bars:

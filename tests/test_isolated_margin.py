@@ -4,6 +4,8 @@ without touching the account's cross balance. Units as in test_clearing.py."""
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import liqsim
 from liqsim import EventType
@@ -107,3 +109,41 @@ def test_margin_mode_waits_until_the_account_has_no_resting_orders(risk):
     ex.set_margin_mode(a, 0, "isolated")
     ex.set_margin_mode(a, 0, "cross")
     assert ex.ledger_total() == 0
+
+
+_ROW = st.tuples(st.sampled_from(["new", "new", "new", "cancel", "amend"]), st.integers(0, 3),
+                 st.sampled_from(["buy", "sell"]), st.sampled_from(["limit", "limit", "ioc"]),
+                 st.integers(-3, 3), st.integers(1, 40), st.integers(0, 10**6))
+
+
+@settings(max_examples=40, deadline=None)
+@given(rows=st.lists(_ROW, min_size=1, max_size=80))
+def test_initial_margin_counts_resting_orders_with_and_without_risk(rows):
+    # Initial margin covers the worse of position + resting buys and position - resting sells.
+    # With risk the book keeps each account's resting totals as orders change; without it, it
+    # recounts them when asked after a change. The two must agree after any command.
+    exs = [liqsim.Exchange(cash_unit=0.001, risk=r) for r in (None, liqsim.RiskConfig())]
+    for ex in exs:
+        ex.add_instrument("BTC", tick_size=1.0, lot_size=0.001)
+        ex.add_accounts(4)
+        for a in range(4):
+            ex.deposit(a, 10_000_000)
+    ids: list[int] = []
+    for cmd, acct, side, kind, ticks, lots, pick in rows:
+        for ex in exs:
+            if cmd == "new":
+                oid = ex.submit(0, acct, side, 50_000 + ticks, lots * 0.001, kind=kind)
+            elif ids:
+                target = ids[pick % len(ids)]
+                try:
+                    if cmd == "cancel":
+                        ex.cancel(target)
+                    else:
+                        ex.amend(target, qty=(pick % 30 + 1) * 0.001)
+                except liqsim.LiqsimError:
+                    pass
+        if cmd == "new":
+            ids.append(oid)
+        states = [[ex.account(a) for a in range(4)] for ex in exs]
+        assert [s.initial_margin for s in states[0]] == [s.initial_margin for s in states[1]]
+    assert exs[0].drain_events().tobytes() == exs[1].drain_events().tobytes()

@@ -264,12 +264,21 @@ std::size_t OrderBook::cancel_all(AccountId a, Reason why, MatchContext& ctx) {
   return n;
 }
 
-Qty OrderBook::walk_open_qty(AccountId a, Side s) const {
-  Qty open = 0;
-  for (const Level& lv : levels(s))
-    for (std::uint32_t i = lv.head; i != kNil; i = pool_[i].next)
-      if (pool_[i].account == a) open += pool_[i].leaves;
-  return open;
+void OrderBook::track_account_orders(bool on) {
+  if (live_orders() > 0)
+    fail(ErrorKind::InvalidConfig, "account order tracking can only change on an empty book");
+  track_accounts_ = on;
+  links_.resize(on ? pool_.size() : 0);
+}
+
+void OrderBook::recount_open() const {
+  for (auto a = -kSystemAccountCount; a < static_cast<AccountId>(accounts_.size()); ++a)
+    accounts_[a].open[kBids] = accounts_[a].open[kAsks] = 0;
+  for (std::size_t s = 0; s < 2; ++s)
+    for (const Level& lv : sides_[s])
+      for (std::uint32_t i = lv.head; i != kNil; i = pool_[i].next)
+        accounts_[pool_[i].account].open[s] += pool_[i].leaves;
+  open_counted_ = true;
 }
 
 void OrderBook::erase_level_if_empty(Side s, std::size_t li) {

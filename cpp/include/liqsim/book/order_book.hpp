@@ -126,18 +126,16 @@ class OrderBook {
   std::pair<Price, Qty> indicative_uncross(Price reference) const;
 
   // Per-account view: resting quantity by side (for margin checks) and each account's list of
-  // orders (for cancelling everything an account has when it is liquidated). Keeping them
-  // costs a cache miss or two per order (the account's totals, the neighbours of a random
-  // order), so a book keeps them only when asked: the exchange asks when risk is on. Without
-  // them the two queries below walk the book (fine for their rare uses without risk, such as
-  // changing an account's margin mode). Call before any order rests.
-  void track_account_orders(bool on) {
-    track_accounts_ = on;
-    links_.resize(on ? pool_.size() : 0);
-  }
+  // orders (for cancelling everything an account has when it is liquidated). Keeping them up
+  // to date costs a cache miss or two per order (the account's totals, the neighbours of a
+  // random order), so a book does so only when asked: the exchange asks when risk is on.
+  // Otherwise the totals are recounted in one walk over the book when next asked for after a
+  // change (account reports, margin-mode changes: not the matching path). Only on an empty book.
+  void track_account_orders(bool on);
   void resize_accounts(std::size_t n) { accounts_.resize(n); }
   Qty open_qty(AccountId a, Side s) const {
-    return track_accounts_ ? accounts_[a].open[side_index(s)] : walk_open_qty(a, s);
+    if (!track_accounts_ && !open_counted_) recount_open();
+    return accounts_[a].open[side_index(s)];
   }
   // Every resting order has leaves > 0, so an account has orders iff it has open quantity.
   bool has_orders(AccountId a) const {
@@ -164,11 +162,13 @@ class OrderBook {
   void unlink(Level& lv, std::uint32_t idx);     // FIFO only
   void attach(std::uint32_t idx);                // level, account list, open qty
   void detach(Level& lv, std::uint32_t idx);     // inverse of attach, then frees the slot
-  // The account's open quantity on o's side changes by `delta` (kept only with account lists).
+  // The account's open quantity on o's side changes by `delta` (kept up to date only with
+  // account lists; otherwise the totals are marked for a recount).
   void add_open(const RestingOrder& o, Qty delta) {
     if (track_accounts_) accounts_[o.account].open[side_index(o.side)] += delta;
+    else open_counted_ = false;
   }
-  Qty walk_open_qty(AccountId a, Side s) const;
+  void recount_open() const;
   void erase_level_if_empty(Side s, std::size_t li);
   std::uint32_t alloc();
   void cancel_maker(std::uint32_t idx, Qty cancel_qty, Reason why, MatchContext& ctx);
@@ -179,8 +179,9 @@ class OrderBook {
   };
 
   bool track_accounts_ = false;
+  mutable bool open_counted_ = true;  // without account lists: accounts_' totals are current
   std::array<std::vector<Level>, 2> sides_;  // [kBids], [kAsks]
-  AccountArray<AccountOrders> accounts_;
+  mutable AccountArray<AccountOrders> accounts_;  // totals recounted on demand (open_qty)
   // Neighbours among the same account's orders in this book, per pool slot, when the book tracks
   // account orders (empty otherwise). Kept apart from the orders: matching never reads them,
   // and a smaller order record keeps more of the book in cache.

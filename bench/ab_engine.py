@@ -1,10 +1,12 @@
 """A/B of the C++ engine of two source trees on the standard matching workload, no Python.
 
 Builds bench/engine_driver.cpp against this tree's `cpp/` and against another checkout's
-(`--other DIR`), then alternates the two binaries: per round each runs the workload `--repeats`
-times after a warm-up repeat in a fresh process and keeps its best, timed as the matching
-thread's CPU time. The machines here are shared and noisy, so the figure to quote is the
-median of the per-round differences and how many rounds were faster, not one run.
+(`--other DIR`), then alternates the two binaries (which goes first switches every round): per
+round each runs the workload `--repeats` times after a warm-up repeat in a fresh process and
+keeps its best, timed as the matching thread's CPU time and as wall time (which also covers
+waiting for the settlement thread at the end of the batch). The machines here are shared and
+noisy, so the figures to quote are the medians of the per-round differences and how many
+rounds were faster, not one run.
 
     git clone -q . /tmp/old && git -C /tmp/old checkout -q <rev>
     python bench/ab_engine.py --other /tmp/old --rounds 16
@@ -54,20 +56,30 @@ def build(tree: Path, build_dir: Path) -> Path:
     if cxx is None:
         raise SystemExit("no C++ compiler found (set CXX)")
     build_dir.mkdir(parents=True, exist_ok=True)
+    tmp = exe.with_name(f"{exe.name}.{os.getpid()}.tmp")
     units = [str(p) for p in files if p.suffix == ".cpp"]
     print(f"building {tree} ...", flush=True)
     subprocess.run([cxx, "-O3", "-DNDEBUG", "-std=c++20", "-flto=auto", "-fno-semantic-interposition",
-                    "-I", str(tree / "cpp" / "include"), *units, "-pthread", "-o", str(exe)],
+                    "-I", str(tree / "cpp" / "include"), *units, "-pthread", "-o", str(tmp)],
                    check=True)
+    os.replace(tmp, exe)  # whole binaries only: an interrupted build leaves nothing behind
     return exe
 
 
-def best_ns(exe: Path, data: Path, repeats: int) -> tuple[float, int]:
-    """Best matching-thread ns/order over `repeats` after one warm-up, and the event count."""
+def best_ns(exe: Path, data: Path, repeats: int) -> tuple[float, float, int]:
+    """Best matching-thread CPU and best wall ns/order over `repeats` after one warm-up, and the
+    event count."""
     out = subprocess.run([str(exe), str(data), str(repeats + 1)], check=True, capture_output=True,
                          text=True).stdout.split("\n")
     rows = [line.split() for line in out if line.strip()][1:]
-    return min(float(r[0]) for r in rows), int(rows[0][2])
+    return min(float(r[0]) for r in rows), min(float(r[1]) for r in rows), int(rows[0][2])
+
+
+def summary(label: str, a: list[float], b: list[float]) -> None:
+    d = [y - x for x, y in zip(a, b)]
+    print(f"{label}: A median {statistics.median(a):.1f} (best {min(a):.1f}), B median "
+          f"{statistics.median(b):.1f} (best {min(b):.1f}); B-A median {statistics.median(d):+.1f} "
+          f"ns/order, B faster in {sum(x < 0 for x in d)} of {len(d)} rounds")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -85,24 +97,25 @@ def main(argv: list[str] | None = None) -> int:
 
     this, other = build(HERE.parent, args.build_dir), build(args.other.resolve(), args.build_dir)
     w = make_workload(args.n, 0)
-    a_ns, b_ns = [], []
+    cpu: dict[str, list[float]] = {"A": [], "B": []}
+    wall: dict[str, list[float]] = {"A": [], "B": []}
     with tempfile.TemporaryDirectory() as tmp:
         for name, suffix in COLUMNS.items():
             np.ascontiguousarray(w[name]).tofile(Path(tmp) / f"{name}.{suffix}")
         print(f"{args.n:,} orders; A = {args.other}, B = this tree; ns/order, best of {args.repeats}")
+        events = {}
         for r in range(args.rounds):
-            a, ev_a = best_ns(other, Path(tmp), args.repeats)
-            b, ev_b = best_ns(this, Path(tmp), args.repeats)
-            if ev_a != ev_b:
-                print(f"note: event counts differ ({ev_a:,} vs {ev_b:,})")
-            a_ns.append(a)
-            b_ns.append(b)
-            print(f"round {r + 1:>2}: A {a:6.1f}  B {b:6.1f}  B-A {b - a:+5.1f}", flush=True)
-    d = [b - a for a, b in zip(a_ns, b_ns)]
-    print(f"A: median {statistics.median(a_ns):.1f}, best {min(a_ns):.1f} ns/order")
-    print(f"B: median {statistics.median(b_ns):.1f}, best {min(b_ns):.1f} ns/order")
-    print(f"B-A: median {statistics.median(d):+.1f} ns/order, B faster in {sum(x < 0 for x in d)}"
-          f" of {len(d)} rounds")
+            order = [("A", other), ("B", this)] if r % 2 == 0 else [("B", this), ("A", other)]
+            for name, exe in order:
+                c, w_ns, events[name] = best_ns(exe, Path(tmp), args.repeats)
+                cpu[name].append(c)
+                wall[name].append(w_ns)
+            if events["A"] != events["B"]:
+                print(f"note: event counts differ ({events['A']:,} vs {events['B']:,})")
+            print(f"round {r + 1:>2}: CPU A {cpu['A'][-1]:6.1f}  B {cpu['B'][-1]:6.1f}   "
+                  f"wall A {wall['A'][-1]:6.1f}  B {wall['B'][-1]:6.1f}", flush=True)
+    summary("matching thread CPU", cpu["A"], cpu["B"])
+    summary("wall", wall["A"], wall["B"])
     return 0
 
 

@@ -45,8 +45,10 @@ def build(build_dir: Path) -> Path:
     if cxx is None:
         raise SystemExit("no C++ compiler found (set CXX)")
     build_dir.mkdir(parents=True, exist_ok=True)
+    tmp = exe.with_name(f"{exe.name}.{os.getpid()}.tmp")
     subprocess.run([cxx, "-O3", "-std=c++17", "-DNDEBUG", "-Wall", "-Wextra", str(SOURCE),
-                    "-o", str(exe)], check=True)
+                    "-o", str(tmp)], check=True)
+    os.replace(tmp, exe)  # whole binaries only: an interrupted build leaves nothing behind
     return exe
 
 

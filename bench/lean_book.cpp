@@ -87,7 +87,7 @@ class Book {
     std::size_t li = v.size();
     while (li-- > 0 && v[li].price != o.price) {
     }
-    Level& lv = v[li];
+    Level& lv = v[li];  // a live order's level exists, so the walk found it
     if (o.prev == kNil) lv.head = o.next; else pool_[o.prev].next = o.next;
     if (o.next == kNil) lv.tail = o.prev; else pool_[o.next].prev = o.prev;
     if (lv.head == kNil) v.erase(v.begin() + static_cast<std::ptrdiff_t>(li));
@@ -163,6 +163,14 @@ int main(int argc, char** argv) {
   const auto qty = load<std::int64_t>(dir, "qty.i64");
   const std::size_t n = cmd.size();
   const std::int64_t max_id = n ? *std::max_element(id.begin(), id.end()) : 0;
+  // Only what the standard workload has: NEW (cmd 0) GTC (kind 0) or IOC (kind 1) limits, and
+  // cancels (cmd 1).
+  for (std::size_t i = 0; i < n; ++i)
+    if (cmd[i] > 1 || (cmd[i] == 0 && kind[i] > 1)) {
+      std::fprintf(stderr, "row %zu: cmd %d kind %d is not supported by the lean book\n", i, cmd[i],
+                   kind[i]);
+      return 1;
+    }
   for (int r = 0; r < reps; ++r) {
     Book book(static_cast<std::size_t>(max_id));
     const auto t0 = std::chrono::steady_clock::now();

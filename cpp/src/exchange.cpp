@@ -299,9 +299,7 @@ void Exchange::cancel(OrderId id, Timestamp ts) {
   now_ = ts;
   const InstrumentId inst = handle_instrument(h);
   if (is_done(h)) {
-    Event& e = log_.emit(EventType::CancelReject, now_, inst);
-    e.order_id = id;
-    e.code = static_cast<std::uint16_t>(Reason::TooLate);
+    order_event(EventType::CancelReject, Reason::TooLate, inst, id, 0, Side{0}, 0, 0);
     return;
   }
   OrderBook& book = instruments_[static_cast<std::size_t>(inst)].book;

@@ -84,7 +84,7 @@ bool OrderBook::match(Taker& t, MatchContext& ctx) {
 
     if (m.leaves == 0) {
       ctx.ids.retire_live(m.id, ctx.instrument);
-      detach(lv, mi);
+      pop_head(lv);
       if (lv.count == 0) opp.pop_back();
     }
     ctx.sink.on_fill(fill);
@@ -202,6 +202,16 @@ std::size_t OrderBook::find_level(Side s, Price p) const {
 
 Level& OrderBook::level_for_insert(Side s, Price p) {
   auto& v = levels(s);
+  // Most orders join a level near the best that exists already: lower_level's first guess,
+  // here without the call.
+  if (const std::size_t n = v.size(); n != 0) {
+    const Price k = key(s, p), kb = key(s, v[n - 1].price);
+    if (k == kb) return v[n - 1];
+    if (k < kb && static_cast<std::uint64_t>(kb - k) < n) {
+      Level& guess = v[n - 1 - static_cast<std::size_t>(kb - k)];
+      if (guess.price == p) return guess;
+    }
+  }
   const std::size_t li = lower_level(s, p);
   if (li < v.size() && v[li].price == p) return v[li];
   return *v.insert(v.begin() + static_cast<std::ptrdiff_t>(li), Level{p, 0, kNil, kNil, 0});
@@ -240,16 +250,32 @@ void OrderBook::attach(std::uint32_t idx) {
   add_open(o, o.leaves);
 }
 
+// detach() of a level's head that has no leaves left (a maker filled in full): the front of
+// the queue moves on, and the level's quantity and the account's totals already dropped with
+// the fill.
+void OrderBook::pop_head(Level& lv) {
+  const std::uint32_t idx = lv.head;
+  const std::uint32_t next = pool_[idx].next;
+  lv.head = next;
+  if (next != kNil) pool_[next].prev = kNil;
+  else lv.tail = kNil;
+  --lv.count;
+  if (track_accounts_) unlink_account(idx);
+  free_.push_back(idx);
+}
+
+void OrderBook::unlink_account(std::uint32_t idx) {
+  const AccountLinks l = links_[idx];
+  if (l.prev != kNil) links_[l.prev].next = l.next;
+  else accounts_[pool_[idx].account].head = l.next;
+  if (l.next != kNil) links_[l.next].prev = l.prev;
+}
+
 void OrderBook::detach(Level& lv, std::uint32_t idx) {
   RestingOrder& o = pool_[idx];
   add_open(o, -o.leaves);
   unlink(lv, idx);
-  if (track_accounts_) {
-    const AccountLinks l = links_[idx];
-    if (l.prev != kNil) links_[l.prev].next = l.next;
-    else accounts_[o.account].head = l.next;
-    if (l.next != kNil) links_[l.next].prev = l.prev;
-  }
+  if (track_accounts_) unlink_account(idx);
   free_.push_back(idx);
 }
 

@@ -162,6 +162,8 @@ class OrderBook {
   void unlink(Level& lv, std::uint32_t idx);     // FIFO only
   void attach(std::uint32_t idx);                // level, account list, open qty
   void detach(Level& lv, std::uint32_t idx);     // inverse of attach, then frees the slot
+  void pop_head(Level& lv);                      // detach of a fully filled head maker
+  void unlink_account(std::uint32_t idx);        // out of its account's list (tracking only)
   // The account's open quantity on o's side changes by `delta` (kept up to date only with
   // account lists; otherwise the totals are marked for a recount).
   void add_open(const RestingOrder& o, Qty delta) {

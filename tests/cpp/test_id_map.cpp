@@ -118,10 +118,32 @@ static void matches_a_plain_map() {
   check(wrong == 0, "every id agrees at the end");
 }
 
+// An id far beyond the flat range goes to the hash table; when sequential ids later grow the
+// range over it, it moves into the arrays and keeps its handle (and is counted once).
+static void growing_over_hashed_ids() {
+  IdMap m;
+  const OrderId early = 1'000'000;
+  const OrderId engine = (std::int64_t{1} << 62) + 5;
+  m.set(early, live_handle(2, 77));
+  m.set(engine, done_handle(1));
+  check(m.dense_size() < static_cast<std::size_t>(early), "a far id does not stretch the flat range");
+  for (OrderId id = 1; id < 700'000; ++id) m.set(id, id % 3 == 0 ? done_handle(0) : live_handle(0, 1));
+  check(m.dense_size() > static_cast<std::size_t>(early), "sequential ids grew the range over the far id");
+  check(m.find(early) == live_handle(2, 77), "the far id kept its handle after moving");
+  m.retire_live(early, 2);
+  check(m.find(early) == done_handle(2), "and is retired in the arrays");
+  check(m.find(engine) == done_handle(1), "engine ids stay hashed");
+  check(m.find(699'999) == done_handle(0) && m.find(699'998) == live_handle(0, 1) &&
+            m.find(700'000) == IdMap::kMissing,
+        "sequential ids after growth");
+  check(m.size() == 699'999 + 2, "every id counted once");
+}
+
 int main() {
   handles_and_states();
   copies_are_deep();
   matches_a_plain_map();
+  growing_over_hashed_ids();
   std::printf("%d checks, %d failures\n", g_checks, g_failures);
   return g_failures == 0 ? 0 : 1;
 }

@@ -2,20 +2,21 @@
 // its order is done. Ids are never erased (an id stays "seen" after its order is done, so reuse
 // is detected and late cancels are told apart from unknown ids).
 //
-// Callers mostly number orders sequentially, so ids below 2^32 go to a paged direct table
-// (4096 ids a page, pages allocated on first use). Most lookups in a busy book are of orders
-// that are already done (late cancels), so a page keeps per id only a state byte (instrument + 1,
-// 0 = never seen) and a live bit, 1 1/8 bytes an id, and the 4-byte pool index only for ids
-// that were ever live. A late cancel then reads ~1 MB per million ids instead of 8 MB (an 8-byte
-// table cost ~100 ns a late cancel on the dev VMs: docs/benchmarks.md). Batches still miss the
-// cache on the state byte of a random id, so run_batch prefetches (prefetch()) the entries of
-// the cancels and amends a few rows ahead (docs/benchmarks.md, session 9).
-// Other ids (e.g. the engine's own, from 2^62) fall back to open
-// addressing with linear probing over full handles.
+// Callers mostly number orders sequentially from small values, so the ids [0, dense_size())
+// live in flat arrays indexed by the id itself, and the range grows (doubling) when an id a
+// little beyond it arrives. Most lookups in a busy book are of orders that are already done
+// (late cancels), so per id the arrays keep a state byte (instrument + 1, 0 = never seen) and
+// a live bit, 1 1/8 bytes an id, apart from the 4-byte pool index that only live orders need:
+// a late cancel reads ~1 MB per million ids instead of 8 MB (an 8-byte table cost ~100 ns a
+// late cancel on the dev VMs: docs/benchmarks.md). Batches still miss the cache on the state
+// byte of a random id, so run_batch prefetches (prefetch()) the entries of the cancels and
+// amends a few rows ahead (docs/benchmarks.md, session 9). Other ids (far beyond the range,
+// e.g. the engine's own from 2^62, or numbering that starts high) go to open addressing with
+// linear probing over full handles; when the range grows over such an id, it moves into the
+// arrays, so each id lives in exactly one place.
 #pragma once
-#include <array>
+#include <algorithm>
 #include <cstdint>
-#include <memory>
 #include <vector>
 
 #include "liqsim/types.hpp"
@@ -41,38 +42,19 @@ inline std::uint32_t handle_index(std::uint64_t h) { return static_cast<std::uin
 class IdMap {
  public:
   static constexpr std::uint64_t kMissing = ~std::uint64_t{0};
-  // Instruments the dense pages can record (the state byte holds instrument + 1).
+  // Instruments the flat arrays can record (the state byte holds instrument + 1).
   static constexpr InstrumentId kMaxInstruments = 255;
-
-  IdMap(IdMap&&) noexcept = default;
-  IdMap& operator=(IdMap&&) noexcept = default;
-  // Deep copies (engine snapshots copy the whole exchange).
-  IdMap(const IdMap& o) : table_(o.table_), mask_(o.mask_), hashed_(o.hashed_), size_(o.size_) {
-    pages_.reserve(o.pages_.size());
-    for (const auto& pg : o.pages_) pages_.push_back(pg ? std::make_unique<Page>(*pg) : nullptr);
-  }
-  IdMap& operator=(const IdMap& o) {
-    if (this != &o) {
-      IdMap copy(o);
-      *this = std::move(copy);
-    }
-    return *this;
-  }
 
   IdMap() { rehash(1024); }
 
   // Handle stored for `id`, or kMissing if the id was never inserted.
   std::uint64_t find(OrderId id) const {
     const auto u = static_cast<std::uint64_t>(id);
-    if (u < kDenseLimit) {
-      const std::size_t page = u >> kPageBits;
-      if (page >= pages_.size() || !pages_[page]) return kMissing;
-      const Page& pg = *pages_[page];
-      const std::size_t i = u & kPageMask;
-      const std::uint8_t st = pg.state[i];
+    if (u < state_.size()) {
+      const std::uint8_t st = state_[u];
       if (st == 0) return kMissing;
-      if (!((pg.live[i >> 6] >> (i & 63)) & 1u)) return done_handle(st - 1);
-      return live_handle(st - 1, (*pg.handles)[i]);
+      if (!((live_[u >> 6] >> (u & 63)) & 1u)) return done_handle(st - 1);
+      return live_handle(st - 1, index_[u]);
     }
     std::size_t i = slot(id);
     while (true) {
@@ -84,44 +66,64 @@ class IdMap {
   }
 
   // Inserts or overwrites. A handle's instrument must be below kMaxInstruments. The common
-  // case (a dense id on an allocated page) is inline; the rest goes to set_slow.
+  // case (an id inside the flat range) is inline; the rest goes to set_slow.
   [[gnu::always_inline]] void set(OrderId id, std::uint64_t value) {
     const auto u = static_cast<std::uint64_t>(id);
-    const std::size_t page = u >> kPageBits;
-    Page* pg = u < kDenseLimit && page < pages_.size() ? pages_[page].get() : nullptr;
-    if (pg == nullptr || (!is_done(value) && !pg->handles)) return set_slow(id, value);
-    const std::size_t i = u & kPageMask;
-    size_ += pg->state[i] == 0;
-    pg->state[i] = static_cast<std::uint8_t>(handle_instrument(value) + 1);
-    const std::uint64_t bit = std::uint64_t{1} << (i & 63);
+    if (u >= state_.size()) return set_slow(id, value);
+    size_ += state_[u] == 0;
+    state_[u] = static_cast<std::uint8_t>(handle_instrument(value) + 1);
+    const std::uint64_t bit = std::uint64_t{1} << (u & 63);
     if (is_done(value)) {
-      pg->live[i >> 6] &= ~bit;
+      live_[u >> 6] &= ~bit;  // the stale pool index stays, unread
     } else {
-      pg->live[i >> 6] |= bit;
-      (*pg->handles)[i] = handle_index(value);
+      live_[u >> 6] |= bit;
+      index_[u] = handle_index(value);
     }
   }
 
   [[gnu::noinline]] void set_slow(OrderId id, std::uint64_t value) {
     const auto u = static_cast<std::uint64_t>(id);
-    if (u < kDenseLimit) {
-      const std::size_t page = u >> kPageBits;
-      if (page >= pages_.size()) pages_.resize(page + 1);
-      if (!pages_[page]) pages_[page] = std::make_unique<Page>();
-      Page& pg = *pages_[page];
-      const std::size_t i = u & kPageMask;
-      if (pg.state[i] == 0) ++size_;
-      pg.state[i] = static_cast<std::uint8_t>(handle_instrument(value) + 1);
-      const std::uint64_t bit = std::uint64_t{1} << (i & 63);
-      if (is_done(value)) {
-        pg.live[i >> 6] &= ~bit;  // the stale handle stays in `handles`, unread
-      } else {
-        pg.live[i >> 6] |= bit;
-        if (!pg.handles) pg.handles = std::make_unique<std::array<std::uint32_t, kPageSize>>();
-        (*pg.handles)[i] = handle_index(value);
-      }
-      return;
+    if (u < kMaxDense && u <= 2 * state_.size() + kMinDense) {
+      grow_dense(u + 1);
+      return set(id, value);
     }
+    set_hashed(id, value);
+  }
+
+  // set(id, done_handle(inst)) for an id that is live now: inside the flat range only its live
+  // bit changes (the state byte already holds the instrument), so no random read is needed.
+  void retire_live(OrderId id, InstrumentId inst) {
+    const auto u = static_cast<std::uint64_t>(id);
+    if (u >= state_.size()) return set(id, done_handle(inst));
+    live_[u >> 6] &= ~(std::uint64_t{1} << (u & 63));
+  }
+
+  // Starts loading what find(id) reads for an id in the flat range (state byte, live bit, pool
+  // index), so a later find does not wait for memory.
+  [[gnu::always_inline]] void prefetch(OrderId id) const {
+    const auto u = static_cast<std::uint64_t>(id);
+    if (u >= state_.size()) return;
+    __builtin_prefetch(&state_[u]);
+    __builtin_prefetch(&live_[u >> 6]);
+    __builtin_prefetch(&index_[u]);
+  }
+
+  std::size_t size() const { return size_; }
+  std::size_t dense_size() const { return state_.size(); }
+
+ private:
+  // The flat range grows to cover an id at most this far beyond it (plus doubling), so sparse
+  // numbering cannot make it huge; ids below 2^32 at most (4-byte ids would do, but 2^32 state
+  // bytes already is 4 GiB).
+  static constexpr std::uint64_t kMinDense = std::uint64_t{1} << 16;
+  static constexpr std::uint64_t kMaxDense = std::uint64_t{1} << 32;
+
+  struct Entry {
+    OrderId key = 0;  // 0 = empty (valid ids are >= 1)
+    std::uint64_t value = 0;
+  };
+
+  void set_hashed(OrderId id, std::uint64_t value) {
     if ((hashed_ + 1) * 2 > table_.size()) rehash(table_.size() * 2);
     std::size_t i = slot(id);
     while (table_[i].key != 0 && table_[i].key != id) i = (i + 1) & mask_;
@@ -132,54 +134,26 @@ class IdMap {
     table_[i] = Entry{id, value};
   }
 
-  // set(id, done_handle(inst)) for an id that is live now: for dense ids only its live bit
-  // changes (the state byte already holds the instrument), so no random read is needed.
-  void retire_live(OrderId id, InstrumentId inst) {
-    const auto u = static_cast<std::uint64_t>(id);
-    if (u >= kDenseLimit) return set(id, done_handle(inst));
-    const std::size_t i = u & kPageMask;
-    pages_[u >> kPageBits]->live[i >> 6] &= ~(std::uint64_t{1} << (i & 63));
-  }
-
-  // Starts loading what find(id) reads for a dense id (state byte, live bit, pool index), so a
-  // later find does not wait for memory. Itself it reads only per-page data (the page pointer
-  // and its index array's address), which stays in cache.
-  [[gnu::always_inline]] void prefetch(OrderId id) const {
-    const auto u = static_cast<std::uint64_t>(id);
-    const std::size_t page = u >> kPageBits;
-    if (u >= kDenseLimit || page >= pages_.size() || !pages_[page]) return;
-    const Page& pg = *pages_[page];
-    const std::size_t i = u & kPageMask;
-    __builtin_prefetch(&pg.state[i]);
-    __builtin_prefetch(&pg.live[i >> 6]);
-    if (pg.handles) __builtin_prefetch(&(*pg.handles)[i]);
-  }
-
-  std::size_t size() const { return size_; }
-
- private:
-  static constexpr unsigned kPageBits = 12;
-  static constexpr std::size_t kPageSize = std::size_t{1} << kPageBits;
-  static constexpr std::uint64_t kPageMask = kPageSize - 1;
-  static constexpr std::uint64_t kDenseLimit = std::uint64_t{1} << 32;
-
-  struct Page {
-    Page() = default;
-    Page(const Page& o) : state(o.state), live(o.live) {
-      if (o.handles) handles = std::make_unique<std::array<std::uint32_t, kPageSize>>(*o.handles);
+  // Flat range to at least `need` ids (doubling, multiples of 64), then the hashed ids it now
+  // covers move into it.
+  void grow_dense(std::uint64_t need) {
+    std::uint64_t n = std::max<std::uint64_t>({need, 2 * state_.size(), kMinDense});
+    n = std::min<std::uint64_t>((n + 63) & ~std::uint64_t{63}, kMaxDense);
+    state_.resize(n, 0);
+    live_.resize(n / 64, 0);
+    index_.resize(n, 0);
+    if (hashed_ == 0) return;
+    std::vector<Entry> old;
+    old.swap(table_);
+    table_.assign(old.size(), Entry{});
+    hashed_ = 0;
+    size_ -= std::count_if(old.begin(), old.end(), [](const Entry& e) { return e.key != 0; });
+    for (const Entry& e : old) {
+      if (e.key == 0) continue;
+      if (static_cast<std::uint64_t>(e.key) < state_.size()) set(e.key, e.value);
+      else set_hashed(e.key, e.value);
     }
-    Page& operator=(const Page&) = delete;
-    std::array<std::uint8_t, kPageSize> state{};         // instrument + 1; 0 = never seen
-    std::array<std::uint64_t, kPageSize / 64> live{};    // bit set: `handles` holds a live order
-    // Pool index of each live order (its instrument is in `state`), once an id here rests: 4
-    // bytes an id, half the cache footprint of full handles.
-    std::unique_ptr<std::array<std::uint32_t, kPageSize>> handles;
-  };
-
-  struct Entry {
-    OrderId key = 0;  // 0 = empty (valid ids are >= 1)
-    std::uint64_t value = 0;
-  };
+  }
 
   std::size_t slot(OrderId id) const {
     std::uint64_t x = static_cast<std::uint64_t>(id);  // splitmix64 finaliser
@@ -204,7 +178,9 @@ class IdMap {
     }
   }
 
-  std::vector<std::unique_ptr<Page>> pages_;
+  std::vector<std::uint8_t> state_;   // per id in the flat range: instrument + 1; 0 = never seen
+  std::vector<std::uint64_t> live_;   // bit set: index_ holds the pool index of a live order
+  std::vector<std::uint32_t> index_;  // pool index of live orders (their instrument: state_)
   std::vector<Entry> table_;
   std::size_t mask_ = 0;
   std::size_t hashed_ = 0;

@@ -139,11 +139,31 @@ static void growing_over_hashed_ids() {
   check(m.size() == 699'999 + 2, "every id counted once");
 }
 
+// Id 0 is never an order (it marks empty hash slots): unknown however the map is filled.
+// Far-apart ids cannot stretch the flat range beyond 4 slots per id held (+64Ki).
+static void id_zero_and_sparse_ids() {
+  IdMap m;
+  check(m.find(0) == IdMap::kMissing, "id 0 on an empty map");
+  m.set(5'000'000, live_handle(0, 3));  // far: hashed, the flat range stays empty
+  check(m.dense_size() == 0 && m.find(0) == IdMap::kMissing, "id 0 with only hashed ids");
+  IdMap s;
+  for (int k = 0; k < 24; ++k) {
+    // as far out as the range still grows to (distinct once it stops growing)
+    const auto id = static_cast<OrderId>(2 * s.dense_size() + 65'536 - static_cast<std::size_t>(k));
+    s.set(id, done_handle(0));
+    check(s.find(id) == done_handle(0), "sparse id " + std::to_string(id) + " found");
+  }
+  check(s.dense_size() <= 4 * (s.size() + 65'536), "sparse ids keep the flat range small (" +
+                                                       std::to_string(s.dense_size()) + " slots)");
+  check(s.size() == 24, "sparse ids counted");
+}
+
 int main() {
   handles_and_states();
   copies_are_deep();
   matches_a_plain_map();
   growing_over_hashed_ids();
+  id_zero_and_sparse_ids();
   std::printf("%d checks, %d failures\n", g_checks, g_failures);
   return g_failures == 0 ? 0 : 1;
 }

@@ -295,6 +295,7 @@ void OrderBook::track_account_orders(bool on) {
     fail(ErrorKind::InvalidConfig, "account order tracking can only change on an empty book");
   track_accounts_ = on;
   links_.resize(on ? pool_.size() : 0);
+  recount_open();  // the totals of an empty book: all zero, whatever was kept before
 }
 
 void OrderBook::recount_open() const {

@@ -4,11 +4,12 @@
 //
 // Callers mostly number orders sequentially from small values, so the ids [0, dense_size())
 // live in flat arrays indexed by the id itself, and the range grows (doubling) when an id a
-// little beyond it arrives. Most lookups in a busy book are of orders that are already done
-// (late cancels), so per id the arrays keep a state byte (instrument + 1, 0 = never seen) and
-// a live bit, 1 1/8 bytes an id, apart from the 4-byte pool index that only live orders need:
-// a late cancel reads ~1 MB per million ids instead of 8 MB (an 8-byte table cost ~100 ns a
-// late cancel on the dev VMs: docs/benchmarks.md). Batches still miss the cache on the state
+// little beyond it arrives, as long as it stays dense (at most 4 slots per id held, plus 64Ki).
+// Most lookups in a busy book are of orders that are already done (late cancels), so per id
+// the arrays keep a state byte (instrument + 1, 0 = never seen) and a live bit apart from the
+// 4-byte pool index that only live orders need (5 1/8 bytes an id in all): a late cancel reads
+// ~1 MB per million ids instead of 8 MB (an 8-byte table cost ~100 ns a late cancel on the dev
+// VMs: docs/benchmarks.md). Batches still miss the cache on the state
 // byte of a random id, so run_batch prefetches (prefetch()) the entries of the cancels and
 // amends a few rows ahead (docs/benchmarks.md, session 9). Other ids (far beyond the range,
 // e.g. the engine's own from 2^62, or numbering that starts high) go to open addressing with
@@ -59,8 +60,8 @@ class IdMap {
     std::size_t i = slot(id);
     while (true) {
       const Entry& e = table_[i];
+      if (e.key == 0) return kMissing;  // first: 0 marks an empty slot, never an id
       if (e.key == id) return e.value;
-      if (e.key == 0) return kMissing;
       i = (i + 1) & mask_;
     }
   }
@@ -84,17 +85,21 @@ class IdMap {
   [[gnu::noinline]] void set_slow(OrderId id, std::uint64_t value) {
     const auto u = static_cast<std::uint64_t>(id);
     if (u < kMaxDense && u <= 2 * state_.size() + kMinDense) {
-      grow_dense(u + 1);
-      return set(id, value);
+      const std::uint64_t n = dense_target(u + 1);
+      if (n <= 4 * (size_ + kMinDense)) {  // stays dense: not a few far-apart ids
+        grow_dense(n);
+        return set(id, value);
+      }
     }
     set_hashed(id, value);
   }
 
   // set(id, done_handle(inst)) for an id that is live now: inside the flat range only its live
   // bit changes (the state byte already holds the instrument), so no random read is needed.
+  // Allocates nothing: a hashed id is updated in place (matching retires makers with it).
   void retire_live(OrderId id, InstrumentId inst) {
     const auto u = static_cast<std::uint64_t>(id);
-    if (u >= state_.size()) return set(id, done_handle(inst));
+    if (u >= state_.size()) return set_hashed(id, done_handle(inst));
     live_[u >> 6] &= ~(std::uint64_t{1} << (u & 63));
   }
 
@@ -123,35 +128,54 @@ class IdMap {
     std::uint64_t value = 0;
   };
 
+  // An existing key is updated in place (no allocation); a new one may grow the table first.
   void set_hashed(OrderId id, std::uint64_t value) {
-    if ((hashed_ + 1) * 2 > table_.size()) rehash(table_.size() * 2);
-    std::size_t i = slot(id);
-    while (table_[i].key != 0 && table_[i].key != id) i = (i + 1) & mask_;
+    std::size_t i = probe(id);
     if (table_[i].key == 0) {
+      if ((hashed_ + 1) * 2 > table_.size()) {
+        rehash(table_.size() * 2);
+        i = probe(id);
+      }
       ++hashed_;
       ++size_;
     }
     table_[i] = Entry{id, value};
   }
+  std::size_t probe(OrderId id) const {  // the key's slot, or the empty slot where it goes
+    std::size_t i = slot(id);
+    while (table_[i].key != 0 && table_[i].key != id) i = (i + 1) & mask_;
+    return i;
+  }
 
-  // Flat range to at least `need` ids (doubling, multiples of 64), then the hashed ids it now
-  // covers move into it.
-  void grow_dense(std::uint64_t need) {
-    std::uint64_t n = std::max<std::uint64_t>({need, 2 * state_.size(), kMinDense});
-    n = std::min<std::uint64_t>((n + 63) & ~std::uint64_t{63}, kMaxDense);
+  // Size of the flat range once it holds `need` ids: doubling, multiples of 64.
+  std::uint64_t dense_target(std::uint64_t need) const {
+    const std::uint64_t n = std::max<std::uint64_t>({need, 2 * state_.size(), kMinDense});
+    return std::min<std::uint64_t>((n + 63) & ~std::uint64_t{63}, kMaxDense);
+  }
+
+  // Flat range to `n` ids, then the hashed ids it now covers move into it. Everything that
+  // can fail to allocate happens first, so a bad_alloc leaves the map as it was.
+  void grow_dense(std::uint64_t n) {
+    state_.reserve(n);
+    live_.reserve(n / 64);
+    index_.reserve(n);
+    std::vector<Entry> kept(hashed_ != 0 ? table_.size() : 0);
     state_.resize(n, 0);
     live_.resize(n / 64, 0);
     index_.resize(n, 0);
     if (hashed_ == 0) return;
-    std::vector<Entry> old;
-    old.swap(table_);
-    table_.assign(old.size(), Entry{});
+    kept.swap(table_);  // kept: the old entries; table_: empty, same capacity
     hashed_ = 0;
-    size_ -= std::count_if(old.begin(), old.end(), [](const Entry& e) { return e.key != 0; });
-    for (const Entry& e : old) {
+    for (const Entry& e : kept) {
       if (e.key == 0) continue;
-      if (static_cast<std::uint64_t>(e.key) < state_.size()) set(e.key, e.value);
-      else set_hashed(e.key, e.value);
+      --size_;  // counted again where it goes
+      if (static_cast<std::uint64_t>(e.key) < n) {
+        set(e.key, e.value);
+      } else {
+        table_[probe(e.key)] = e;  // fewer entries than before: no growth needed
+        ++hashed_;
+        ++size_;
+      }
     }
   }
 

@@ -63,6 +63,20 @@ def test_unknown_ids_are_key_errors(busy):
     assert snapshot(busy) == before
 
 
+def test_order_id_zero_is_unknown_even_when_every_id_is_far_out():
+    # Ids far beyond the id map's flat range are hashed, and 0 marks an empty hash slot: id 0
+    # must still be unknown, not some resting order.
+    ex = liqsim.Exchange(cash_unit=1.0)
+    ex.add_instrument("X", tick_size=1.0, lot_size=1.0)
+    ex.add_accounts(2)
+    ex.submit_ticks(0, 0, -1, 100, 5, order_id=1_000_000)
+    for call in (lambda: ex.cancel(0), lambda: ex.amend(0, qty=1)):
+        with pytest.raises(liqsim.UnknownOrderError, match="unknown order_id 0"):
+            call()
+    assert ex.order(0) is None
+    assert ex.order(1_000_000)["leaves"] == 5
+
+
 @pytest.mark.parametrize("kwargs, words", [
     (dict(tick_size=0.0), "tick_size"),
     (dict(lot_size=-1.0), "lot_size"),

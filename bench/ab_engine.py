@@ -19,18 +19,16 @@ per source digest in `--build-dir`. A build takes ~30 s.
 from __future__ import annotations
 
 import argparse
-import hashlib
-import os
-import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
-import numpy as np
-
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+from native import DEFAULT_BUILD_DIR, build_cached, write_columns  # noqa: E402
+
 DRIVER = HERE / "engine_driver.cpp"
 COLUMNS = {"cmd": "u8", "instrument": "i32", "order_id": "i64", "account": "i32", "side": "i8",
            "kind": "u8", "price": "i64", "qty": "i64", "ts": "i64"}
@@ -47,23 +45,10 @@ def sources(tree: Path) -> list[Path]:
 
 def build(tree: Path, build_dir: Path) -> Path:
     """The driver linked with `tree`'s engine, rebuilt only when a source changed."""
-    files = sources(tree) + [DRIVER]
-    digest = hashlib.sha256(b"".join(p.read_bytes() for p in files)).hexdigest()[:12]
-    exe = build_dir / f"engine_driver-{digest}"
-    if exe.exists():
-        return exe
-    cxx = os.environ.get("CXX") or shutil.which("c++") or shutil.which("g++")
-    if cxx is None:
-        raise SystemExit("no C++ compiler found (set CXX)")
-    build_dir.mkdir(parents=True, exist_ok=True)
-    tmp = exe.with_name(f"{exe.name}.{os.getpid()}.tmp")
-    units = [str(p) for p in files if p.suffix == ".cpp"]
-    print(f"building {tree} ...", flush=True)
-    subprocess.run([cxx, "-O3", "-DNDEBUG", "-std=c++20", "-flto=auto", "-fno-semantic-interposition",
-                    "-I", str(tree / "cpp" / "include"), *units, "-pthread", "-o", str(tmp)],
-                   check=True)
-    os.replace(tmp, exe)  # whole binaries only: an interrupted build leaves nothing behind
-    return exe
+    print(f"engine of {tree} ...", flush=True)
+    return build_cached("engine_driver", sources(tree) + [DRIVER, HERE / "raw_columns.hpp"],
+                        ["-O3", "-DNDEBUG", "-std=c++20", "-flto=auto", "-fno-semantic-interposition",
+                         "-I", str(tree / "cpp" / "include"), "-pthread"], build_dir)
 
 
 def best_ns(exe: Path, data: Path, repeats: int) -> tuple[float, float, int]:
@@ -88,8 +73,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--rounds", type=int, default=12)
     ap.add_argument("--repeats", type=int, default=3, help="timed repeats per binary per round")
     ap.add_argument("--n", type=int, default=1_000_000, help="workload rows")
-    ap.add_argument("--build-dir", type=Path,
-                    default=Path(tempfile.gettempdir()) / f"liqsim-bench-{os.getuid()}")
+    ap.add_argument("--build-dir", type=Path, default=DEFAULT_BUILD_DIR)
     args = ap.parse_args(argv)
 
     sys.path.insert(0, str(HERE))
@@ -100,8 +84,7 @@ def main(argv: list[str] | None = None) -> int:
     cpu: dict[str, list[float]] = {"A": [], "B": []}
     wall: dict[str, list[float]] = {"A": [], "B": []}
     with tempfile.TemporaryDirectory() as tmp:
-        for name, suffix in COLUMNS.items():
-            np.ascontiguousarray(w[name]).tofile(Path(tmp) / f"{name}.{suffix}")
+        write_columns(w, Path(tmp), COLUMNS)
         print(f"{args.n:,} orders; A = {args.other}, B = this tree; ns/order, best of {args.repeats}")
         events = {}
         for r in range(args.rounds):

@@ -254,7 +254,7 @@ def lean_book_row(w: dict[str, np.ndarray], reps: int, record: Callable[..., Res
     from lean_baseline import build, lean_run, write_columns
 
     try:
-        exe = build(Path(tempfile.gettempdir()) / f"liqsim-bench-{os.getuid()}")
+        exe = build()
     except (SystemExit, subprocess.CalledProcessError) as e:
         print(f"  lean C++ book: skipped (no build: {e})")
         return None

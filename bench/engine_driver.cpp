@@ -19,22 +19,10 @@
 #include <vector>
 
 #include "liqsim/exchange.hpp"
+#include "raw_columns.hpp"
 
 namespace {
 
-template <class T>
-std::vector<T> load(const std::string& dir, const char* name) {
-  std::ifstream f(dir + "/" + name, std::ios::binary | std::ios::ate);
-  if (!f) {
-    std::fprintf(stderr, "cannot read %s/%s\n", dir.c_str(), name);
-    std::exit(1);
-  }
-  const auto bytes = static_cast<std::size_t>(f.tellg());
-  f.seekg(0);
-  std::vector<T> v(bytes / sizeof(T));
-  f.read(reinterpret_cast<char*>(v.data()), static_cast<std::streamsize>(bytes));
-  return v;
-}
 
 double thread_cpu_ns() {
   timespec t{};
@@ -52,15 +40,15 @@ int main(int argc, char** argv) {
   }
   const std::string dir = argv[1];
   const int reps = std::atoi(argv[2]);
-  const auto cmd = load<std::uint8_t>(dir, "cmd.u8");
-  const auto inst = load<std::int32_t>(dir, "instrument.i32");
-  const auto oid = load<std::int64_t>(dir, "order_id.i64");
-  const auto acct = load<std::int32_t>(dir, "account.i32");
-  const auto side = load<std::int8_t>(dir, "side.i8");
-  const auto kind = load<std::uint8_t>(dir, "kind.u8");
-  const auto price = load<std::int64_t>(dir, "price.i64");
-  const auto qty = load<std::int64_t>(dir, "qty.i64");
-  const auto ts = load<std::int64_t>(dir, "ts.i64");
+  const auto cmd = load_column<std::uint8_t>(dir, "cmd.u8");
+  const auto inst = load_column<std::int32_t>(dir, "instrument.i32");
+  const auto oid = load_column<std::int64_t>(dir, "order_id.i64");
+  const auto acct = load_column<std::int32_t>(dir, "account.i32");
+  const auto side = load_column<std::int8_t>(dir, "side.i8");
+  const auto kind = load_column<std::uint8_t>(dir, "kind.u8");
+  const auto price = load_column<std::int64_t>(dir, "price.i64");
+  const auto qty = load_column<std::int64_t>(dir, "qty.i64");
+  const auto ts = load_column<std::int64_t>(dir, "ts.i64");
   // Keep freed memory mapped: later repeats reuse it, like the engine's event pool.
   mallopt(M_MMAP_THRESHOLD, 1 << 30);
   mallopt(M_TRIM_THRESHOLD, 1 << 30);

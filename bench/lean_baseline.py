@@ -18,9 +18,6 @@ into the cache directory (`--build-dir`, default a temporary directory kept per 
 from __future__ import annotations
 
 import argparse
-import hashlib
-import os
-import shutil
 import statistics
 import subprocess
 import sys
@@ -31,31 +28,23 @@ from pathlib import Path
 import numpy as np
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+import native  # noqa: E402
+from native import DEFAULT_BUILD_DIR, build_cached  # noqa: E402
+
 SOURCE = HERE / "lean_book.cpp"
 COLUMNS = {"cmd": "u8", "order_id": "i64", "side": "i8", "kind": "u8", "price": "i64", "qty": "i64"}
 
 
-def build(build_dir: Path) -> Path:
-    """Compile lean_book.cpp (-O3) unless a binary of this exact source exists."""
-    digest = hashlib.sha256(SOURCE.read_bytes()).hexdigest()[:12]
-    exe = build_dir / f"lean_book-{digest}"
-    if exe.exists():
-        return exe
-    cxx = os.environ.get("CXX") or shutil.which("c++") or shutil.which("g++")
-    if cxx is None:
-        raise SystemExit("no C++ compiler found (set CXX)")
-    build_dir.mkdir(parents=True, exist_ok=True)
-    tmp = exe.with_name(f"{exe.name}.{os.getpid()}.tmp")
-    subprocess.run([cxx, "-O3", "-std=c++17", "-DNDEBUG", "-Wall", "-Wextra", str(SOURCE),
-                    "-o", str(tmp)], check=True)
-    os.replace(tmp, exe)  # whole binaries only: an interrupted build leaves nothing behind
-    return exe
+def build(build_dir: Path = DEFAULT_BUILD_DIR) -> Path:
+    """The lean book, compiled -O3 (cached per source)."""
+    return build_cached("lean_book", [SOURCE, HERE / "raw_columns.hpp"],
+                        ["-O3", "-std=c++17", "-DNDEBUG", "-Wall", "-Wextra"], build_dir)
 
 
 def write_columns(w: dict[str, np.ndarray], where: Path) -> None:
     """The workload columns the lean book reads, as raw arrays."""
-    for name, suffix in COLUMNS.items():
-        np.ascontiguousarray(w[name]).tofile(where / f"{name}.{suffix}")
+    native.write_columns(w, where, COLUMNS)
 
 
 def lean_run(exe: Path, data: Path, repeats: int) -> tuple[float, int, int]:
@@ -83,8 +72,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--rounds", type=int, default=5, help="alternations of the two engines")
     ap.add_argument("--repeats", type=int, default=3, help="timed repeats per engine per round")
-    ap.add_argument("--build-dir", type=Path,
-                    default=Path(tempfile.gettempdir()) / f"liqsim-bench-{os.getuid()}")
+    ap.add_argument("--build-dir", type=Path, default=DEFAULT_BUILD_DIR)
     args = ap.parse_args(argv)
 
     sys.path.insert(0, str(HERE))

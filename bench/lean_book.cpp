@@ -21,6 +21,8 @@
 #include <string>
 #include <vector>
 
+#include "raw_columns.hpp"
+
 namespace {
 
 constexpr std::uint32_t kNil = ~std::uint32_t{0};
@@ -132,19 +134,6 @@ class Book {
   std::int64_t fills_ = 0, volume_ = 0;
 };
 
-template <class T>
-std::vector<T> load(const std::string& dir, const char* name) {
-  std::ifstream f(dir + "/" + name, std::ios::binary | std::ios::ate);
-  if (!f) {
-    std::fprintf(stderr, "cannot read %s/%s\n", dir.c_str(), name);
-    std::exit(1);
-  }
-  const auto bytes = static_cast<std::size_t>(f.tellg());
-  f.seekg(0);
-  std::vector<T> v(bytes / sizeof(T));
-  f.read(reinterpret_cast<char*>(v.data()), static_cast<std::streamsize>(bytes));
-  return v;
-}
 
 }  // namespace
 
@@ -155,12 +144,12 @@ int main(int argc, char** argv) {
   }
   const std::string dir = argv[1];
   const int reps = std::atoi(argv[2]);
-  const auto cmd = load<std::uint8_t>(dir, "cmd.u8");
-  const auto id = load<std::int64_t>(dir, "order_id.i64");
-  const auto side = load<std::int8_t>(dir, "side.i8");
-  const auto kind = load<std::uint8_t>(dir, "kind.u8");
-  const auto price = load<std::int64_t>(dir, "price.i64");
-  const auto qty = load<std::int64_t>(dir, "qty.i64");
+  const auto cmd = load_column<std::uint8_t>(dir, "cmd.u8");
+  const auto id = load_column<std::int64_t>(dir, "order_id.i64");
+  const auto side = load_column<std::int8_t>(dir, "side.i8");
+  const auto kind = load_column<std::uint8_t>(dir, "kind.u8");
+  const auto price = load_column<std::int64_t>(dir, "price.i64");
+  const auto qty = load_column<std::int64_t>(dir, "qty.i64");
   const std::size_t n = cmd.size();
   const std::int64_t max_id = n ? *std::max_element(id.begin(), id.end()) : 0;
   // Only what the standard workload has: NEW (cmd 0) GTC (kind 0) or IOC (kind 1) limits, and

@@ -149,18 +149,16 @@ class EventLog {
   // One listener at most (nullptr: none); copies and moves of the log do not keep it.
   void set_grow_listener(GrowListener* l) { listener_ = l; }
 
+  // A blank record (zeros but for seq, ts, type, instrument) for the caller to fill in.
   Event& emit(EventType type, Timestamp ts, InstrumentId inst) {
-    const std::int64_t seq = next_seq_++;
-    if (!((mask_ >> static_cast<unsigned>(type)) & 1u)) return scratch_;
-    if (n_ == cap_) grow();
-    Event& e = base_[n_++];
-    e = Event(seq, ts, type, inst);
+    Event& e = emit_unfilled(type, ts, inst);
+    e = Event(e.seq, ts, type, inst);
     return e;
   }
 
   // emit() without the blank record, for the hottest call sites: writes seq, ts, instrument
   // and type, and the caller must write every other field (emit()'s zeros first cost ~8 extra
-  // stores an event).
+  // stores an event). A masked event type gets a scratch record that nothing reads.
   Event& emit_unfilled(EventType type, Timestamp ts, InstrumentId inst) {
     const std::int64_t seq = next_seq_++;
     if (!((mask_ >> static_cast<unsigned>(type)) & 1u)) return scratch_;

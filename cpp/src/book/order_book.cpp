@@ -171,25 +171,9 @@ std::uint32_t OrderBook::rest(const Taker& t) {
   return idx;
 }
 
-// Near the best, levels are usually one tick apart, so the level of price p is most likely
-// `key(best) - key(p)` places below the back. Keys rise by at least 1 per place, so whatever
-// sits at that guess has key <= k and p's place (if any) is at or above it: the guess is checked
-// first and bounds the bisection otherwise. Both calls below are branch-light on purpose: a
-// walk over levels of random depth mispredicted about once per order.
-std::size_t OrderBook::lower_level(Side s, Price p) const {
+std::size_t OrderBook::bisect_level(Side s, Price p, std::size_t lo) const {
   const auto& v = levels(s);
-  const std::size_t n = v.size();
-  if (n == 0) return 0;
-  const Price k = key(s, p);
-  const Price kb = key(s, v[n - 1].price);
-  if (k >= kb) return k == kb ? n - 1 : n;  // at or beyond the best
-  const auto dist = static_cast<std::uint64_t>(kb - k);
-  std::size_t lo = 0;
-  if (dist < n) {
-    lo = n - 1 - static_cast<std::size_t>(dist);
-    if (v[lo].price == p) return lo;
-  }
-  auto it = std::lower_bound(v.begin() + static_cast<std::ptrdiff_t>(lo), v.end() - 1, k,
+  auto it = std::lower_bound(v.begin() + static_cast<std::ptrdiff_t>(lo), v.end() - 1, key(s, p),
                              [s](const Level& l, Price kk) { return key(s, l.price) < kk; });
   return static_cast<std::size_t>(it - v.begin());
 }
@@ -202,16 +186,6 @@ std::size_t OrderBook::find_level(Side s, Price p) const {
 
 Level& OrderBook::level_for_insert(Side s, Price p) {
   auto& v = levels(s);
-  // Most orders join a level near the best that exists already: lower_level's first guess,
-  // here without the call.
-  if (const std::size_t n = v.size(); n != 0) {
-    const Price k = key(s, p), kb = key(s, v[n - 1].price);
-    if (k == kb) return v[n - 1];
-    if (k < kb && static_cast<std::uint64_t>(kb - k) < n) {
-      Level& guess = v[n - 1 - static_cast<std::size_t>(kb - k)];
-      if (guess.price == p) return guess;
-    }
-  }
   const std::size_t li = lower_level(s, p);
   if (li < v.size() && v[li].price == p) return v[li];
   return *v.insert(v.begin() + static_cast<std::ptrdiff_t>(li), Level{p, 0, kNil, kNil, 0});

@@ -156,7 +156,30 @@ class OrderBook {
   static Price key(Side s, Price p) { return p * sign(s); }
   std::size_t find_level(Side s, Price p) const;  // index, or size() if absent
   // Index of the first level whose key is >= key(s, p): p's level, or where it would go.
-  std::size_t lower_level(Side s, Price p) const;
+  //
+  // Near the best, levels are usually one tick apart, so the level of price p is most likely
+  // `key(best) - key(p)` places below the back. Keys rise by at least 1 per place, so whatever
+  // sits at that guess has key <= key(s, p) and p's place (if any) is at or above it: the guess
+  // is checked first (inline: most orders join an existing level near the best) and bounds the
+  // bisection otherwise. Branch-light on purpose: a walk over levels of random depth
+  // mispredicted about once per order.
+  std::size_t lower_level(Side s, Price p) const {
+    const auto& v = levels(s);
+    const std::size_t n = v.size();
+    if (n == 0) return 0;
+    const Price k = key(s, p);
+    const Price kb = key(s, v[n - 1].price);
+    if (k >= kb) return k == kb ? n - 1 : n;  // at or beyond the best
+    const auto dist = static_cast<std::uint64_t>(kb - k);
+    std::size_t lo = 0;
+    if (dist < n) {
+      lo = n - 1 - static_cast<std::size_t>(dist);
+      if (v[lo].price == p) return lo;
+    }
+    return bisect_level(s, p, lo);
+  }
+  // First index >= lo (and below the best) whose key is >= key(s, p).
+  std::size_t bisect_level(Side s, Price p, std::size_t lo) const;
   Level& level_for_insert(Side s, Price p);
   void link_back(Level& lv, std::uint32_t idx);  // FIFO only
   void unlink(Level& lv, std::uint32_t idx);     // FIFO only

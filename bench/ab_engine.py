@@ -51,11 +51,12 @@ def build(tree: Path, build_dir: Path) -> Path:
                          "-I", str(tree / "cpp" / "include"), "-pthread"], build_dir)
 
 
-def best_ns(exe: Path, data: Path, repeats: int) -> tuple[float, float, int]:
+def best_ns(exe: Path, data: Path, repeats: int,
+            options: tuple[str, ...] = ()) -> tuple[float, float, int]:
     """Best matching-thread CPU and best wall ns/order over `repeats` after one warm-up, and the
-    event count."""
-    out = subprocess.run([str(exe), str(data), str(repeats + 1)], check=True, capture_output=True,
-                         text=True).stdout.split("\n")
+    event count. `options` go to the driver (`inline`, `mask=M`)."""
+    out = subprocess.run([str(exe), str(data), str(repeats + 1), *options], check=True,
+                         capture_output=True, text=True).stdout.split("\n")
     rows = [line.split() for line in out if line.strip()][1:]
     return min(float(r[0]) for r in rows), min(float(r[1]) for r in rows), int(rows[0][2])
 

@@ -2,12 +2,14 @@
 // engine A/B (bench/ab_engine.py) builds against two source trees, so a change to the engine
 // is timed side by side with nothing else in the way.
 //
-// Usage: engine_driver DIR REPS. DIR holds the workload columns as raw arrays (see
+// Usage: engine_driver DIR REPS [inline] [mask=M]. DIR holds the workload columns as raw arrays (see
 // ab_engine.py: cmd.u8 instrument.i32 order_id.i64 account.i32 side.i8 kind.u8 price.i64
 // qty.i64 ts.i64). Each repeat runs the whole workload as one batch on a fresh exchange (one
 // instrument, 1000 accounts, as bench_matching.py) and takes the events. Freed event buffers
 // stay mapped (as liqsim's event pool does for Python), so only the first repeat pays page
-// faults. Prints per repeat: "ns/order (matching thread CPU time) wall ns/order events".
+// faults. `inline` settles on the matching thread (no settlement thread); `mask=M` records only
+// the event types whose bit is set in M (bench/event_cost.py: what recording events costs).
+// Prints per repeat: "ns/order (matching thread CPU time) wall ns/order events".
 #include <malloc.h>
 #include <time.h>
 
@@ -35,11 +37,24 @@ double thread_cpu_ns() {
 int main(int argc, char** argv) {
   using namespace liqsim;
   if (argc < 3) {
-    std::fprintf(stderr, "usage: engine_driver DIR REPS\n");
+    std::fprintf(stderr, "usage: engine_driver DIR REPS [inline] [mask=M]\n");
     return 1;
   }
   const std::string dir = argv[1];
   const int reps = std::atoi(argv[2]);
+  bool settle_inline = false;
+  std::uint32_t mask = 0xFFFFFFFFu;
+  for (int i = 3; i < argc; ++i) {
+    const std::string opt = argv[i];
+    if (opt == "inline") {
+      settle_inline = true;
+    } else if (opt.rfind("mask=", 0) == 0) {
+      mask = static_cast<std::uint32_t>(std::strtoul(opt.c_str() + 5, nullptr, 0));
+    } else {
+      std::fprintf(stderr, "unknown option %s\n", opt.c_str());
+      return 1;
+    }
+  }
   const auto cmd = load_column<std::uint8_t>(dir, "cmd.u8");
   const auto inst = load_column<std::int32_t>(dir, "instrument.i32");
   const auto oid = load_column<std::int64_t>(dir, "order_id.i64");
@@ -58,6 +73,8 @@ int main(int argc, char** argv) {
     spec.symbol = "X";
     ex.add_instrument(spec);
     ex.add_accounts(1000);
+    ex.log().set_mask(mask);
+    if (settle_inline) ex.set_parallel_settlement(Exchange::kNoParallelSettlement);
     BatchView b;
     b.n = cmd.size();
     b.cmd = cmd.data();

@@ -30,8 +30,6 @@ sys.path.insert(0, str(HERE))
 from native import DEFAULT_BUILD_DIR, build_cached, write_columns  # noqa: E402
 
 DRIVER = HERE / "engine_driver.cpp"
-COLUMNS = {"cmd": "u8", "instrument": "i32", "order_id": "i64", "account": "i32", "side": "i8",
-           "kind": "u8", "price": "i64", "qty": "i64", "ts": "i64"}
 
 
 def sources(tree: Path) -> list[Path]:
@@ -77,7 +75,6 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--build-dir", type=Path, default=DEFAULT_BUILD_DIR)
     args = ap.parse_args(argv)
 
-    sys.path.insert(0, str(HERE))
     from workload import make_workload
 
     this, other = build(HERE.parent, args.build_dir), build(args.other.resolve(), args.build_dir)
@@ -85,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
     cpu: dict[str, list[float]] = {"A": [], "B": []}
     wall: dict[str, list[float]] = {"A": [], "B": []}
     with tempfile.TemporaryDirectory() as tmp:
-        write_columns(w, Path(tmp), COLUMNS)
+        write_columns(w, Path(tmp))
         print(f"{args.n:,} orders; A = {args.other}, B = this tree; ns/order, best of {args.repeats}")
         events = {}
         for r in range(args.rounds):

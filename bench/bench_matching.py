@@ -251,7 +251,8 @@ def lean_book_row(w: dict[str, np.ndarray], reps: int, record: Callable[..., Res
     the same workload: issue 2's "a good C++ book", measured here. Skipped without a compiler."""
     import tempfile
 
-    from lean_baseline import build, lean_run, write_columns
+    from lean_baseline import build, lean_run
+    from native import write_columns
 
     try:
         exe = build()

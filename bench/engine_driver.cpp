@@ -2,13 +2,12 @@
 // engine A/B (bench/ab_engine.py) builds against two source trees, so a change to the engine
 // is timed side by side with nothing else in the way.
 //
-// Usage: engine_driver DIR REPS [inline] [mask=M]. DIR holds the workload columns as raw arrays (see
-// ab_engine.py: cmd.u8 instrument.i32 order_id.i64 account.i32 side.i8 kind.u8 price.i64
-// qty.i64 ts.i64). Each repeat runs the whole workload as one batch on a fresh exchange (one
-// instrument, 1000 accounts, as bench_matching.py) and takes the events. Freed event buffers
-// stay mapped (as liqsim's event pool does for Python), so only the first repeat pays page
-// faults. `inline` settles on the matching thread (no settlement thread); `mask=M` records only
-// the event types whose bit is set in M (bench/event_cost.py: what recording events costs).
+// Usage: engine_driver DIR REPS [inline] [mask=M]. DIR holds the workload columns as raw arrays
+// (native.write_columns, raw_columns.hpp). Each repeat runs the whole workload as one batch on a
+// fresh exchange (one instrument, 1000 accounts, as bench_matching.py) and takes the events. Freed
+// event buffers stay mapped (as liqsim's event pool does for Python), so only the first repeat pays
+// page faults. `inline` settles on the matching thread (no settlement thread); `mask=M` records
+// only the event types whose bit is set in M (bench/event_cost.py: what recording events costs).
 // Prints per repeat: "ns/order (matching thread CPU time) wall ns/order events".
 #include <malloc.h>
 #include <time.h>
@@ -55,15 +54,7 @@ int main(int argc, char** argv) {
       return 1;
     }
   }
-  const auto cmd = load_column<std::uint8_t>(dir, "cmd.u8");
-  const auto inst = load_column<std::int32_t>(dir, "instrument.i32");
-  const auto oid = load_column<std::int64_t>(dir, "order_id.i64");
-  const auto acct = load_column<std::int32_t>(dir, "account.i32");
-  const auto side = load_column<std::int8_t>(dir, "side.i8");
-  const auto kind = load_column<std::uint8_t>(dir, "kind.u8");
-  const auto price = load_column<std::int64_t>(dir, "price.i64");
-  const auto qty = load_column<std::int64_t>(dir, "qty.i64");
-  const auto ts = load_column<std::int64_t>(dir, "ts.i64");
+  const Workload w = load_workload(dir);
   // Keep freed memory mapped: later repeats reuse it, like the engine's event pool.
   mallopt(M_MMAP_THRESHOLD, 1 << 30);
   mallopt(M_TRIM_THRESHOLD, 1 << 30);
@@ -76,16 +67,16 @@ int main(int argc, char** argv) {
     ex.log().set_mask(mask);
     if (settle_inline) ex.set_parallel_settlement(Exchange::kNoParallelSettlement);
     BatchView b;
-    b.n = cmd.size();
-    b.cmd = cmd.data();
-    b.instrument = inst.data();
-    b.order_id = oid.data();
-    b.account = acct.data();
-    b.side = side.data();
-    b.kind = kind.data();
-    b.price = price.data();
-    b.qty = qty.data();
-    b.ts = ts.data();
+    b.n = w.cmd.size();
+    b.cmd = w.cmd.data();
+    b.instrument = w.instrument.data();
+    b.order_id = w.order_id.data();
+    b.account = w.account.data();
+    b.side = w.side.data();
+    b.kind = w.kind.data();
+    b.price = w.price.data();
+    b.qty = w.qty.data();
+    b.ts = w.ts.data();
     const double c0 = thread_cpu_ns();
     const auto t0 = std::chrono::steady_clock::now();
     ex.run_batch(b);

@@ -26,7 +26,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from ab_engine import COLUMNS, best_ns, build  # noqa: E402
+from ab_engine import best_ns, build  # noqa: E402
 from native import DEFAULT_BUILD_DIR, write_columns  # noqa: E402
 
 FILL_ONLY = 1 << 3  # EventType::Fill
@@ -51,7 +51,7 @@ def main(argv: list[str] | None = None) -> int:
     exe = build(HERE.parent, args.build_dir)
     times: dict[str, list[float]] = {name: [] for name in SETTINGS}
     with tempfile.TemporaryDirectory() as tmp:
-        write_columns(make_workload(args.n, 0), Path(tmp), COLUMNS)
+        write_columns(make_workload(args.n, 0), Path(tmp))
         names = list(SETTINGS)
         print(f"{args.n:,} orders; matching-thread CPU ns/order, best of {args.repeats}")
         print("round  " + "  ".join(f"{n:>18}" for n in names))

@@ -29,22 +29,15 @@ import numpy as np
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-import native  # noqa: E402
-from native import DEFAULT_BUILD_DIR, build_cached  # noqa: E402
+from native import DEFAULT_BUILD_DIR, build_cached, write_columns  # noqa: E402
 
 SOURCE = HERE / "lean_book.cpp"
-COLUMNS = {"cmd": "u8", "order_id": "i64", "side": "i8", "kind": "u8", "price": "i64", "qty": "i64"}
 
 
 def build(build_dir: Path = DEFAULT_BUILD_DIR) -> Path:
     """The lean book, compiled -O3 (cached per source)."""
     return build_cached("lean_book", [SOURCE, HERE / "raw_columns.hpp"],
                         ["-O3", "-std=c++17", "-DNDEBUG", "-Wall", "-Wextra"], build_dir)
-
-
-def write_columns(w: dict[str, np.ndarray], where: Path) -> None:
-    """The workload columns the lean book reads, as raw arrays."""
-    native.write_columns(w, where, COLUMNS)
 
 
 def lean_run(exe: Path, data: Path, repeats: int) -> tuple[float, int, int]:
@@ -58,7 +51,6 @@ def lean_run(exe: Path, data: Path, repeats: int) -> tuple[float, int, int]:
 
 def liqsim_run(w: dict[str, np.ndarray], repeats: int) -> tuple[float, int, int]:
     """Best ns/order of submit_batch + drain_events over `repeats`, with fills and volume."""
-    sys.path.insert(0, str(HERE))
     from bench_matching import liqsim_batch
 
     results = [liqsim_batch(w) for _ in range(repeats)]
@@ -75,7 +67,6 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--build-dir", type=Path, default=DEFAULT_BUILD_DIR)
     args = ap.parse_args(argv)
 
-    sys.path.insert(0, str(HERE))
     from workload import make_workload
 
     exe = build(args.build_dir)

@@ -9,9 +9,9 @@
 // intrusive lists over a pooled order array with a free list, and order id -> pool slot as a
 // flat vector. Level lookup walks from the best level (orders arrive near the touch).
 //
-// Usage: lean_book DIR REPS. DIR holds the workload columns as raw little-endian arrays
-// (cmd.u8, order_id.i64, side.i8, kind.u8, price.i64, qty.i64). Prints one line per repeat:
-// "ns_per_order fills volume".
+// Usage: lean_book DIR REPS. DIR holds the workload columns as raw arrays
+// (native.write_columns, raw_columns.hpp). Prints one line per repeat: "ns_per_order fills
+// volume".
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
@@ -144,33 +144,29 @@ int main(int argc, char** argv) {
   }
   const std::string dir = argv[1];
   const int reps = std::atoi(argv[2]);
-  const auto cmd = load_column<std::uint8_t>(dir, "cmd.u8");
-  const auto id = load_column<std::int64_t>(dir, "order_id.i64");
-  const auto side = load_column<std::int8_t>(dir, "side.i8");
-  const auto kind = load_column<std::uint8_t>(dir, "kind.u8");
-  const auto price = load_column<std::int64_t>(dir, "price.i64");
-  const auto qty = load_column<std::int64_t>(dir, "qty.i64");
-  const std::size_t n = cmd.size();
-  const std::int64_t max_id = n ? *std::max_element(id.begin(), id.end()) : 0;
+  const Workload w = load_workload(dir);
+  const std::size_t n = w.cmd.size();
+  const std::int64_t max_id = n ? *std::max_element(w.order_id.begin(), w.order_id.end()) : 0;
   // Only what the standard workload has: NEW (cmd 0) GTC (kind 0) or IOC (kind 1) limits, and
   // cancels (cmd 1).
   for (std::size_t i = 0; i < n; ++i)
-    if (cmd[i] > 1 || (cmd[i] == 0 && kind[i] > 1)) {
-      std::fprintf(stderr, "row %zu: cmd %d kind %d is not supported by the lean book\n", i, cmd[i],
-                   kind[i]);
+    if (w.cmd[i] > 1 || (w.cmd[i] == 0 && w.kind[i] > 1)) {
+      std::fprintf(stderr, "row %zu: cmd %d kind %d is not supported by the lean book\n", i,
+                   w.cmd[i], w.kind[i]);
       return 1;
     }
   for (int r = 0; r < reps; ++r) {
     Book book(static_cast<std::size_t>(max_id));
     const auto t0 = std::chrono::steady_clock::now();
     for (std::size_t i = 0; i < n; ++i) {
-      if (cmd[i] == 0)
-        book.limit(id[i], side[i], price[i], qty[i], kind[i] == 1);
+      if (w.cmd[i] == 0)
+        book.limit(w.order_id[i], w.side[i], w.price[i], w.qty[i], w.kind[i] == 1);
       else
-        book.cancel(id[i]);
+        book.cancel(w.order_id[i]);
     }
     const auto t1 = std::chrono::steady_clock::now();
-    const double ns = std::chrono::duration<double, std::nano>(t1 - t0).count() / static_cast<double>(n);
+    const double ns =
+        std::chrono::duration<double, std::nano>(t1 - t0).count() / static_cast<double>(n);
     std::printf("%.2f %lld %lld\n", ns, static_cast<long long>(book.fills()),
                 static_cast<long long>(book.volume()));
   }

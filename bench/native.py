@@ -2,7 +2,7 @@
 
 `build_cached` compiles with `$CXX` (else `c++`/`g++`) into a per-user cache directory, once per
 digest of the inputs and flags, writing whole binaries only. `write_columns` writes workload
-columns as the raw arrays the programs read (raw_columns.hpp).
+columns as the raw arrays the programs read (raw_columns.hpp, load_workload).
 """
 
 from __future__ import annotations
@@ -41,7 +41,9 @@ def build_cached(name: str, inputs: list[Path], flags: list[str],
     return exe
 
 
-def write_columns(w: dict[str, np.ndarray], where: Path, columns: dict[str, str]) -> None:
-    """Each column `name` of `w` as the raw array file `name.<suffix>` in `where`."""
-    for name, suffix in columns.items():
-        np.ascontiguousarray(w[name]).tofile(where / f"{name}.{suffix}")
+def write_columns(w: dict[str, np.ndarray], where: Path) -> None:
+    """Each column of `w` as the raw array file `<name>.<kind><bits>` in `where` (`cmd.u8`,
+    `price.i64`, ...: the names raw_columns.hpp reads)."""
+    for name, col in w.items():
+        col = np.ascontiguousarray(col)
+        col.tofile(where / f"{name}.{col.dtype.kind}{col.dtype.itemsize * 8}")

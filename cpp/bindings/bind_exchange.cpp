@@ -139,6 +139,11 @@ void bind_exchange(py::module_& m) {
                                                 : Exchange::kNoParallelSettlement);
           },
           "Smallest batch that settles its fills on a second thread (None: never).")
+      .def_property("park_waiting", &Exchange::parking, &Exchange::set_parking,
+                    "Leave accounts the throttle certainly keeps waiting out of risk-stage listings.")
+      .def_property_readonly("parked_accounts", &Exchange::parked_accounts,
+                             "Accounts parked now (due, certainly kept waiting by the throttle).")
+      .def_property_readonly("parkings", &Exchange::parkings, "Accounts parked so far, all told.")
       .def_property_readonly("parallel_batches", &Exchange::parallel_batches,
                              "Batches so far that settled their fills on a second thread.")
       .def("drain_events", &take_events, "Recorded events as a structured array; clears them.")

@@ -113,6 +113,7 @@ InstrumentId Exchange::add_instrument(const InstrumentSpec& spec) {
   if (ins.breakers) ++with_breakers_;
   if (spec.mark_source != MarkSource::Last) ++sourced_marks_;
   instruments_.push_back(std::move(ins));
+  parked_.add_instrument();
   return static_cast<InstrumentId>(instruments_.size() - 1);
 }
 
@@ -131,6 +132,7 @@ AccountId Exchange::add_accounts(std::size_t n) {
     ins.iso_cash.resize(num_accounts_);
   }
   ledger_.resize(num_accounts_);
+  parked_.resize(num_accounts_);
   open_positions_.resize(num_accounts_);
   dirty_.resize(num_accounts_);
   risk_stamp_.resize(num_accounts_);

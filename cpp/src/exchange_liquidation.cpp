@@ -50,6 +50,7 @@ void Exchange::risk_stage() {
     if (c.second < 0) stage_done_[c.first] = stage;
     else done_isolated.insert(c);
   };
+  waited_.clear();
   std::int64_t quota = risk_.max_per_step > 0 ? risk_.max_per_step : std::numeric_limits<std::int64_t>::max();
   std::vector<AccountId> hits;
   for (Instrument& ins : instruments_) {  // a new throttle window may let waiting ones go
@@ -65,6 +66,7 @@ void Exchange::risk_stage() {
   for (; round < 1000 && quota > 0; ++round) {
     sync_marks();
     refresh_triggers();
+    wake_parked();
     // Candidates, each scope once (a cross account can be hit in several instruments). Their
     // order does not matter: what is due is sorted below, and checking has no side effects
     // beyond each account's own stamp.
@@ -90,6 +92,7 @@ void Exchange::risk_stage() {
     rescan_ = false;
     scan_epoch_ = risk_epoch_;
     scan_gen_ = defer_generation_;
+    bool parked_due = false;  // listing the parked accounts would have found some due
     if (incremental) {
       std::sort(refreshed_.begin(), refreshed_.end());
       refreshed_.erase(std::unique(refreshed_.begin(), refreshed_.end()), refreshed_.end());
@@ -102,6 +105,7 @@ void Exchange::risk_stage() {
         if (in_multi_[a]) add_cand(a, -1);
       }
     } else {
+      parked_due = list_parked();
       for (std::size_t i = 0; i < instruments_.size(); ++i) {
         const Instrument& ins = instruments_[i];
         const Price v = valuation_price(ins);
@@ -158,7 +162,10 @@ void Exchange::risk_stage() {
       if (quota <= 0) break;  // before the throttle books this liquidation's notional
       if (liquidation_deferred(d.who.first, d.who.second)) {
         set_done(d.who);  // waits
-        if (d.who.second < 0) risk_stamp_[d.who.first] = RiskStamp{risk_epoch_, defer_generation_};
+        if (d.who.second < 0) {
+          risk_stamp_[d.who.first] = RiskStamp{risk_epoch_, defer_generation_};
+          waited_.push_back(d.who.first);
+        }
         continue;
       }
       ++defer_generation_;  // the throttle has booked this one: others' waiting may change
@@ -170,12 +177,13 @@ void Exchange::risk_stage() {
     // fund below zero, and its unwinding trades can trigger others. With nobody due and no
     // unwinding nothing changed, so another round would find the same (accounts that still
     // wait are done for this stage).
-    if (!unwind_backstops() && due.empty()) break;
+    if (!unwind_backstops() && due.empty() && !parked_due) break;
   }
   if (quota <= 0 || round == 1000) rescan_ = true;  // some due accounts may not have been seen
   cover_flat_deficits();
   sync_marks();
   refresh_triggers();
+  park_waiting(waited_);
   in_risk_stage_ = false;
 }
 

@@ -3,21 +3,10 @@
 #include <algorithm>
 #include <limits>
 
+#include "liqsim/clearing/rounding.hpp"
 #include "liqsim/exchange.hpp"
 
 namespace liqsim {
-
-namespace {
-
-Cash clamp_cash(int128 v) {
-  constexpr int128 hi = std::numeric_limits<Cash>::max();
-  return static_cast<Cash>(std::min<int128>(std::max<int128>(v, -hi), hi));
-}
-
-template <class T>
-T absval(T v) { return v < 0 ? -v : v; }
-
-}  // namespace
 
 Price Exchange::valuation_price(const Instrument& ins) const {
   if (ins.mark) return *ins.mark;
@@ -197,6 +186,7 @@ void Exchange::refresh_triggers() {
   for (const AccountId a : dirty_list_) {
     dirty_[a] = 0;
     refreshed_.push_back(a);
+    if (parked_.unpark(a)) unparked(a, parked_.instrument(a), parked_.stamp_epoch(a));
     const bool multi = open_positions_[a] >= 2;  // cross positions in several instruments
     if (multi && !in_multi_[a]) {
       in_multi_[a] = 1;

@@ -319,6 +319,36 @@ class Exchange:
             raise InvalidConfigError(f"parallel_settlement must be an int >= 0 or None, got {min_rows!r}")
         self._engine.parallel_settlement = None if min_rows is None else int(min_rows)
 
+    @property
+    def park_waiting(self) -> bool:
+        """Whether the risk stage parks accounts the liquidation throttle certainly keeps waiting.
+
+        Under `liq_throttle` a cascade can leave tens of thousands of accounts due but waiting
+        for the next window while the mark moves several times a second. Parked, such an
+        account is not re-valued on every move, only when the mark leaves the range in which it
+        is certainly still due and still too large for the window's room, when the throttle's
+        state changes, or when the account itself changes (docs/clearing.md). Results are bit
+        for bit the same either way (tests/test_parking.py checks it); default True, False
+        re-values every waiting account at every listing, as before.
+        """
+        return bool(self._engine.park_waiting)
+
+    @park_waiting.setter
+    def park_waiting(self, on: bool) -> None:
+        if not isinstance(on, (bool, np.bool_)):
+            raise InvalidConfigError(f"park_waiting must be True or False, got {on!r}")
+        self._engine.park_waiting = bool(on)
+
+    @property
+    def parked_accounts(self) -> int:
+        """Accounts parked now: due for liquidation and certainly kept waiting by the throttle."""
+        return int(self._engine.parked_accounts)
+
+    @property
+    def parkings(self) -> int:
+        """Times an account was parked so far (see `park_waiting`)."""
+        return int(self._engine.parkings)
+
     # -- events and state ----------------------------------------------------------------
     def drain_events(self) -> np.ndarray:
         """All events recorded since the last drain, as a structured array (EVENT_DTYPE)."""

@@ -21,6 +21,7 @@
 #include "liqsim/error.hpp"
 #include "liqsim/events.hpp"
 #include "liqsim/risk/adl.hpp"
+#include "liqsim/risk/parked_accounts.hpp"
 #include "liqsim/risk/trigger_index.hpp"
 #include "liqsim/types.hpp"
 
@@ -164,6 +165,13 @@ class Exchange : private FillSink {
   static constexpr std::size_t kNoParallelSettlement = ~std::size_t{0};
   void set_parallel_settlement(std::size_t min_rows) { parallel_min_rows_ = min_rows; }
   std::size_t parallel_settlement() const { return parallel_min_rows_; }
+  // Leave accounts the liquidation throttle certainly keeps waiting out of the risk stage's
+  // listings (exchange_parking.cpp). The same results either way; on by default. Turning it
+  // off lets every parked account go back to being listed.
+  void set_parking(bool on);
+  bool parking() const { return parking_; }
+  std::size_t parked_accounts() const { return parked_.size(); }
+  std::uint64_t parkings() const { return parked_.parkings(); }
   // Batches so far that settled on a second thread.
   std::uint64_t parallel_batches() const { return parallel_batches_; }
 
@@ -369,6 +377,18 @@ class Exchange : private FillSink {
   // exchange_liquidation.cpp: the risk stage
   void risk_stage();
   void liquidate(AccountId a, InstrumentId scope);
+
+  // exchange_parking.cpp: accounts the throttle certainly keeps waiting, left out of listings
+  void park_waiting(const std::vector<AccountId>& waited);
+  // At the start of each round, after refresh_triggers(): those whose range no longer holds the
+  // valuation price leave; all leave when the defer generation moved (or `all`).
+  void wake_parked(bool all = false);
+  void unparked(AccountId a, InstrumentId inst, std::uint64_t stamp_epoch);
+  // Whether a full listing lists parked accounts that a listing without parking would have
+  // re-valued into the due list (and so ran another round); marks them listed this stage.
+  bool list_parked();
+  // The account's one cross position is due at valuation price `v` (scope_risk's arithmetic).
+  bool cross_due_at(AccountId a, const Instrument& ins, Qty p, Price v) const;
   // The bucket a trade in `inst` settles in.
   Cash& cash_of(AccountId a, InstrumentId inst) {
     return cash_of(instruments_[static_cast<std::size_t>(inst)], a);
@@ -432,6 +452,15 @@ class Exchange : private FillSink {
   std::uint64_t scan_epoch_ = 0;
   std::uint64_t scan_gen_ = 0;
   bool rescan_ = true;
+  // Parking (exchange_parking.cpp). Parked accounts are all due and waiting at parked_gen_;
+  // the last full listing that listed them was in stage parked_listed_stage_ and stamped them
+  // at epoch parked_stamp_floor_ (their stamps are written when they leave).
+  bool parking_ = true;
+  ParkedAccounts parked_;
+  std::uint64_t parked_gen_ = 0;
+  std::uint64_t parked_listed_stage_ = 0;
+  std::uint64_t parked_stamp_floor_ = 0;
+  std::vector<AccountId> waited_, woken_;  // risk_stage() scratch
   std::vector<AccountId> multi_;  // accounts with positions in several instruments
   AccountArray<Timestamp> last_liquidation_;  // time of the last partial slice + 1; 0 = never
   AccountArray<std::uint8_t> in_multi_;

@@ -4,6 +4,7 @@
 // these instead. All take a positive denominator.
 #pragma once
 #include <cstdint>
+#include <limits>
 
 #include "liqsim/types.hpp"
 
@@ -23,6 +24,15 @@ inline constexpr QuotRem quot_rem(int128 num, int128 den) {
   }
   return {num / den, num % den};
 }
+
+// A 128-bit amount saturated to the cash range (symmetric: -max..max).
+inline constexpr Cash clamp_cash(int128 v) {
+  constexpr int128 hi = std::numeric_limits<Cash>::max();
+  return static_cast<Cash>(v < -hi ? -hi : v > hi ? hi : v);
+}
+
+template <class T>
+constexpr T absval(T v) { return v < 0 ? -v : v; }
 
 // Smallest integer >= num / den.
 inline constexpr int128 ceil_div(int128 num, int128 den) {

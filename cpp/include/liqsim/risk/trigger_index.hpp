@@ -28,8 +28,23 @@ class TriggerIndex {
   void erase(AccountId a) {
     Entry& e = where_[a];
     if (e.side == 0) return;
-    (e.side > 0 ? longs_ : shorts_).erase({e.key, a});
+    if (!e.hidden) (e.side > 0 ? longs_ : shorts_).erase({e.key, a});
     e = Entry{};
+  }
+
+  // A hidden account keeps its key but is left out of candidates() and hit() until shown (or
+  // set or erased). The risk stage hides parked accounts (parked_accounts.hpp).
+  void hide(AccountId a) {
+    Entry& e = where_[a];
+    if (e.side == 0 || e.hidden) return;
+    (e.side > 0 ? longs_ : shorts_).erase({e.key, a});
+    e.hidden = true;
+  }
+  void show(AccountId a) {
+    Entry& e = where_[a];
+    if (e.side == 0 || !e.hidden) return;
+    (e.side > 0 ? longs_ : shorts_).emplace(e.key, a);
+    e.hidden = false;
   }
 
   void candidates(Price mark, std::vector<AccountId>& out) const {
@@ -43,15 +58,22 @@ class TriggerIndex {
   // Whether `a` is among candidates(mark).
   bool hit(AccountId a, Price mark) const {
     const Entry& e = where_[a];
+    if (e.hidden) return false;
     return e.side > 0 ? mark <= e.key : e.side < 0 && e.key <= mark;
   }
 
+  // The key and position side `a` is indexed with (side 0: not indexed).
+  Price key(AccountId a) const { return where_[a].key; }
+  int side(AccountId a) const { return where_[a].side; }
+
+  // Indexed accounts, hidden ones not counted.
   std::size_t size() const { return longs_.size() + shorts_.size(); }
 
  private:
   struct Entry {
     Price key = 0;
     std::int8_t side = 0;  // 0: not indexed
+    bool hidden = false;
   };
   std::set<std::pair<Price, AccountId>> longs_, shorts_;
   AccountArray<Entry> where_;

@@ -92,6 +92,80 @@ def test_turning_parking_off_puts_parked_accounts_back():
         ex.park_waiting = "yes"  # type: ignore[assignment]
 
 
+def test_a_booking_in_another_instrument_lists_the_parked_accounts_like_the_rest():
+    """A review found this one: A waits parked on BTC while a bankrupt ETH long is booked. A
+    listing would have stamped A after that booking (it sorts after the ETH long); a stage
+    later, with nothing changed, A then waits again without being re-valued. A stamp from before
+    the booking would re-value it into the due list and run another round, whose backstop unwind
+    try is an IOC in the log with unwind_interval=0."""
+    def run(park: bool) -> tuple[list[bytes], int]:
+        ex = liqsim.Exchange(cash_unit=0.001, risk=liqsim.RiskConfig(unwind_interval=0.0))
+        ex.add_instrument("BTC", tick_size=1.0, lot_size=0.001, mark_source="index",
+                          breakers=Breakers((LiqThrottle(global_cap=30_000, window=60),)))
+        ex.add_instrument("ETH", tick_size=1.0, lot_size=0.001, mark_source="index")
+        ex.park_waiting = park
+        mm = ex.add_account()
+        c, a, b = ex.add_accounts(3)
+        ex.deposit(mm, 10_000_000)
+        ex.fund_insurance(1_000_000)
+        for acct, usd in ((c, 500), (a, 1_200), (b, 200)):
+            ex.deposit(acct, usd)
+        ex.set_index(0, 50_000, ts=0)
+        ex.set_index(1, 3_000, ts=0)
+        ex.submit(0, mm, "sell", 50_000, 1.5, ts=0)
+        ex.submit(0, c, "buy", 50_000, 0.5, ts=0)
+        ex.submit(0, a, "buy", 50_000, 1.0, ts=0)
+        ex.submit(1, mm, "sell", 3_000, 1.0, ts=0)
+        ex.submit(1, b, "buy", 3_000, 1.0, ts=0)
+        logs = [ex.drain_events().tobytes()]
+        ex.set_index(0, 48_990, ts=1 * S)  # c fits the empty window, a does not fit what is left
+        logs.append(ex.drain_events().tobytes())
+        parked = ex.parked_accounts
+        ex.set_index(1, 2_700, ts=2 * S)  # ETH: b bankrupt, booked
+        logs.append(ex.drain_events().tobytes())
+        ex.advance(3 * S)  # nothing changes
+        logs.append(ex.drain_events().tobytes())
+        return logs, parked
+
+    (on, parked), (off, _) = run(True), run(False)
+    assert parked == 1
+    assert on == off
+
+
+def test_a_short_with_a_liquidation_price_below_one_tick_is_searched_at_positive_prices_only():
+    """Also from the review: funding drains a waiting short down to a liquidation price between
+    0 and 1 tick (trigger key -1); the search for its due range must not value it at price <= 0
+    (a negative notional, which the margin tiers refuse)."""
+    def run(park: bool) -> list[bytes]:
+        ex = liqsim.Exchange(cash_unit=0.001, risk=liqsim.RiskConfig())
+        ex.add_instrument("BTC", tick_size=1.0, lot_size=0.001, mark_source="index",
+                          breakers=Breakers((LiqThrottle(global_cap=30_000, window=600),)))
+        ex.park_waiting = park
+        mm = ex.add_account()
+        c, short = ex.add_accounts(2)
+        ex.deposit(mm, 10_000_000)
+        ex.fund_insurance(10_000_000)
+        ex.deposit(c, 500)
+        ex.deposit(short, 450)
+        ex.set_index(0, 50_000, ts=0)
+        ex.submit(0, mm, "sell", 50_000, 0.5, ts=0)
+        ex.submit(0, c, "buy", 50_000, 0.5, ts=0)
+        ex.submit(0, mm, "buy", 50_000, 1.0, ts=0)
+        ex.submit(0, short, "sell", 50_000, 1.0, ts=0)
+        ex.set_index(0, 49_000, ts=1 * S)  # c due in an empty window: goes, the window has use
+        ex.set_index(0, 50_000, ts=2 * S)
+        logs = [ex.drain_events().tobytes()]
+        ex.apply_funding(0, -1.0, ts=3 * S)  # the short pays its whole notional: due, waits
+        logs.append(ex.drain_events().tobytes())
+        ex.apply_funding(0, -0.008999, ts=4 * S)  # cash ~0.05 USD: liquidation price < 1 tick
+        logs.append(ex.drain_events().tobytes())
+        ex.advance(700 * S)  # next window: it goes
+        logs.append(ex.drain_events().tobytes())
+        return logs
+
+    assert run(True) == run(False)
+
+
 def digest(sim: Simulation) -> tuple[str, str]:
     h = lambda b: hashlib.sha256(b).hexdigest()  # noqa: E731
     return h(sim.events().tobytes()), h(sim.timeseries().to_numpy().tobytes())

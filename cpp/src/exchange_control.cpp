@@ -111,7 +111,7 @@ void Exchange::reopen(InstrumentId inst) {
   if (ins.breakers) ins.breakers->on_reopen(volume > 0 ? price : reference, now_);
 }
 
-bool Exchange::liquidation_deferred(AccountId a, InstrumentId scope) {
+bool Exchange::would_defer(AccountId a, InstrumentId scope) const {
   Cash needed = 0;
   for (std::size_t i = 0; i < instruments_.size(); ++i) {
     if (!in_scope(a, i, scope)) continue;
@@ -127,6 +127,24 @@ bool Exchange::liquidation_deferred(AccountId a, InstrumentId scope) {
   // cap waits for the next window (one always goes through in an empty window).
   for (std::size_t i = 0; i < instruments_.size(); ++i) {
     if (!in_scope(a, i, scope) || instruments_[i].pos.qty[a] == 0) continue;
+    const Instrument& ins = instruments_[i];
+    const ControlSpec& c = ins.spec.control;
+    if (c.liq_throttle_global <= 0 && c.liq_throttle_account <= 0) continue;
+    const bool fresh = now_ / c.liq_throttle_window_ns != ins.throttle_window;  // starts empty
+    const Cash used_all = fresh ? 0 : ins.throttle_used;
+    if (c.liq_throttle_global > 0 && used_all > 0 && used_all + needed > c.liq_throttle_global)
+      return true;
+    auto it = std::find_if(ins.throttle_accounts.begin(), ins.throttle_accounts.end(),
+                           [a](const auto& x) { return x.first == a; });
+    const Cash used = fresh || it == ins.throttle_accounts.end() ? 0 : it->second;
+    if (c.liq_throttle_account > 0 && used > 0 && used + needed > c.liq_throttle_account) return true;
+  }
+  return false;
+}
+
+bool Exchange::liquidation_deferred(AccountId a, InstrumentId scope) {
+  for (std::size_t i = 0; i < instruments_.size(); ++i) {  // a new window starts empty
+    if (!in_scope(a, i, scope) || instruments_[i].pos.qty[a] == 0) continue;
     Instrument& ins = instruments_[i];
     const ControlSpec& c = ins.spec.control;
     if (c.liq_throttle_global <= 0 && c.liq_throttle_account <= 0) continue;
@@ -136,13 +154,12 @@ bool Exchange::liquidation_deferred(AccountId a, InstrumentId scope) {
       ins.throttle_used = 0;
       ins.throttle_accounts.clear();
     }
-    if (c.liq_throttle_global > 0 && ins.throttle_used > 0 && ins.throttle_used + needed > c.liq_throttle_global)
-      return true;
-    auto it = std::find_if(ins.throttle_accounts.begin(), ins.throttle_accounts.end(),
-                           [a](const auto& x) { return x.first == a; });
-    const Cash used = it == ins.throttle_accounts.end() ? 0 : it->second;
-    if (c.liq_throttle_account > 0 && used > 0 && used + needed > c.liq_throttle_account) return true;
   }
+  if (would_defer(a, scope)) return true;
+  Cash needed = 0;
+  for (std::size_t i = 0; i < instruments_.size(); ++i)
+    if (in_scope(a, i, scope) && instruments_[i].pos.qty[a] != 0)
+      needed += notional(instruments_[i], instruments_[i].pos.qty[a], valuation_price(instruments_[i]));
   for (std::size_t i = 0; i < instruments_.size(); ++i) {  // book the liquidation
     if (!in_scope(a, i, scope) || instruments_[i].pos.qty[a] == 0) continue;
     Instrument& ins = instruments_[i];

@@ -36,6 +36,10 @@ Price scale_price(Price p, std::int64_t ppm, bool round_up) {
 void Exchange::risk_stage() {
   if (in_risk_stage_) return;
   in_risk_stage_ = true;
+  struct Leave {  // also when something below throws
+    bool& in;
+    ~Leave() { in = false; }
+  } leave{in_risk_stage_};
   using Scoped = std::pair<AccountId, InstrumentId>;  // account, margin scope (-1: cross)
   std::vector<Scoped> cands;
   // Each scope is liquidated at most once per stage (or waits): cross scopes are marked in
@@ -92,7 +96,6 @@ void Exchange::risk_stage() {
     rescan_ = false;
     scan_epoch_ = risk_epoch_;
     scan_gen_ = defer_generation_;
-    bool parked_due = false;  // listing the parked accounts would have found some due
     if (incremental) {
       std::sort(refreshed_.begin(), refreshed_.end());
       refreshed_.erase(std::unique(refreshed_.begin(), refreshed_.end()), refreshed_.end());
@@ -105,7 +108,6 @@ void Exchange::risk_stage() {
         if (in_multi_[a]) add_cand(a, -1);
       }
     } else {
-      parked_due = list_parked();
       for (std::size_t i = 0; i < instruments_.size(); ++i) {
         const Instrument& ins = instruments_[i];
         const Price v = valuation_price(ins);
@@ -125,33 +127,49 @@ void Exchange::risk_stage() {
       Cash equity, maintenance;
     };
     std::vector<Due> due;
-    for (const Scoped& c : cands) {
+    auto consider = [&](const Scoped& c) {
       const bool cross = c.second < 0;
       if (is_done(c)) {  // not re-checked now; the next stage must see it again
         rescan_ = true;
-        continue;
+        return;
       }
       if (cross && risk_stamp_[c.first].epoch == risk_epoch_) {
         const std::uint64_t gen = risk_stamp_[c.first].deferred_gen;
-        if (gen == 0) continue;  // unchanged since found above maintenance
+        if (gen == 0) return;  // unchanged since found above maintenance
         if (gen == defer_generation_) {  // unchanged since it was made to wait: waits again
           set_done(c);
-          continue;
+          waited_.push_back(c.first);
+          return;
         }
       }
-      if (!has_position(c.first, c.second)) continue;
+      if (!has_position(c.first, c.second)) return;
       const AccountRisk r = scope_risk(c.first, c.second);
       if (r.equity >= r.maintenance) {
         if (cross) risk_stamp_[c.first] = RiskStamp{risk_epoch_, 0};
-        continue;
+        return;
       }
       // last_liquidation_ holds the time + 1 (0 = never), so a slice at ts 0 is told apart.
       if (risk_.mode == LiquidationMode::Partial && r.equity >= 0 && last_liquidation_[c.first] > 0 &&
           now_ - (last_liquidation_[c.first] - 1) < risk_.partial_cooldown_ns) {
         rescan_ = true;  // due again when the cooldown ends, with nothing else changed
-        continue;
+        return;
       }
       due.push_back({c, r.equity, r.maintenance});
+    };
+    for (const Scoped& c : cands) consider(c);
+    // Parked accounts (exchange_parking.cpp) stand in for listing them when nobody can be
+    // booked this round; otherwise they are listed like the rest.
+    bool parked_due = false;  // listing them would have put some in the due list
+    if (!incremental && !parked_.empty()) {
+      if (parked_listed_stage_ == stage) {
+        rescan_ = true;  // listed, they would be skipped: done earlier this stage
+      } else if (std::any_of(due.begin(), due.end(),
+                             [&](const Due& d) { return !would_defer(d.who.first, d.who.second); })) {
+        wake_parked(true);
+        for (const AccountId a : woken_) consider({a, -1});
+      } else {
+        parked_due = list_parked();
+      }
     }
     // Most underwater first: lowest equity / maintenance, then account id.
     std::sort(due.begin(), due.end(), [](const Due& x, const Due& y) {
@@ -184,7 +202,6 @@ void Exchange::risk_stage() {
   sync_marks();
   refresh_triggers();
   park_waiting(waited_);
-  in_risk_stage_ = false;
 }
 
 void Exchange::liquidate(AccountId a, InstrumentId scope) {

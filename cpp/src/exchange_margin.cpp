@@ -186,7 +186,7 @@ void Exchange::refresh_triggers() {
   for (const AccountId a : dirty_list_) {
     dirty_[a] = 0;
     refreshed_.push_back(a);
-    if (parked_.unpark(a)) unparked(a, parked_.instrument(a), parked_.stamp_epoch(a));
+    if (parked_.unpark(a)) unparked(a);
     const bool multi = open_positions_[a] >= 2;  // cross positions in several instruments
     if (multi && !in_multi_[a]) {
       in_multi_[a] = 1;

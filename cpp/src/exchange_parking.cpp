@@ -1,22 +1,26 @@
 // Parking: accounts the liquidation throttle certainly keeps waiting are left out of the risk
 // stage's listings until that could change, with the same results as listing them.
 //
-// A cross account with one position, found due and made to wait by the throttle's global cap,
-// is parked at the end of the stage when
+// A cross account with one position, found due and made to wait, is parked at the end of the
+// stage when, in the current throttle window, the window's global cap already has use:
 //  - it stays due for every valuation price in a range around the current one: equity minus
 //    maintenance moves one way with the price (maintenance grows by at most the position's
-//    value per tick, the tiers being continuous with rates <= 100%), so a bisection finds the
-//    range's end, kept inside the trigger key so every full listing would still list it;
-//  - and the window's room (cap - used) cannot take its notional at any price in that range.
-// It leaves (wake_parked) when the valuation price leaves the range, when the defer generation
-// moves (a liquidation booked, a new window, a halt or reopening, new controls: the room may
-// have grown), or when the account changes (refresh_triggers).
+//    value per tick, the tiers being continuous with rates <= 100%), so the range's end is
+//    found by a search, kept inside the trigger key so that any full listing would list it;
+//  - its notional cannot fit in the window's room (cap - use) at any price in that range. The
+//    room only shrinks until the window ends.
+// It leaves (wake_parked) when the valuation price leaves the range, when its instrument's
+// throttle window ends or is reset (new controls), or when the account changes
+// (refresh_triggers).
 //
-// While parked it is what a listing would have found: due, waiting, never booked. What a listing
-// would also have done is kept: the first full listing of a stage marks every parked account
-// done for that stage and stamps it at the current epoch (list_parked, applied when it leaves:
-// unparked), and re-valuing it there would have put it in the due list, which runs the stage
-// another round (list_parked's answer).
+// While parked it is what a listing would find: due, waiting, never booked. The stage keeps
+// what listing it would also have done. A full listing in a round in which nobody can be booked
+// (every due account certainly waits: would_defer) marks the parked accounts done for the stage
+// and stamps them (list_parked; written when they leave: unparked), and runs the stage another
+// round when re-valuing some of them would have put them in the due list. When somebody may be
+// booked, the parked accounts are listed (unparked) and the round runs as without parking: a
+// booking moves the defer generation, and whether a waiting account's stamp carries the new
+// generation depends on where it sorts among the booked ones.
 //
 // Off with partial liquidation (cooldowns make a due account skip a listing) and a per-step cap
 // (the accounts after the cap in the due list are neither stamped nor marked done).
@@ -27,9 +31,54 @@
 
 namespace liqsim {
 
+namespace {
+
+// The largest x in [lo, hi] with due(x), given due(lo) and due true up to a point and false
+// after it. Trigger keys sit a tick or two past that point, so the search gallops in from hi.
+template <class Due>
+Price last_true(Price lo, Price hi, const Due& due) {
+  Price bad = hi + 1;  // !due(bad) or past hi
+  for (Price step = 1; bad - step > lo; step *= 2) {
+    if (due(bad - step)) {
+      lo = bad - step;
+      break;
+    }
+    bad -= step;
+  }
+  while (bad - lo > 1) {
+    const Price mid = lo + (bad - lo) / 2;
+    (due(mid) ? lo : bad) = mid;
+  }
+  return lo;
+}
+
+// The smallest x in [lo, hi] with due(x), given due(hi) and due false up to a point and true
+// after it; galloping in from lo.
+template <class Due>
+Price first_true(Price lo, Price hi, const Due& due) {
+  Price bad = lo - 1;  // !due(bad) or before lo
+  for (Price step = 1; bad + step < hi; step *= 2) {
+    if (due(bad + step)) {
+      hi = bad + step;
+      break;
+    }
+    bad += step;
+  }
+  while (hi - bad > 1) {
+    const Price mid = bad + (hi - bad) / 2;
+    (due(mid) ? hi : bad) = mid;
+  }
+  return hi;
+}
+
+}  // namespace
+
 void Exchange::set_parking(bool on) {
   parking_ = on;
-  if (!on) wake_parked(true);  // back in the trigger sets, with the standing listings gave them
+  if (on || parked_.empty()) return;
+  wake_parked(true);
+  refreshed_.insert(refreshed_.end(), woken_.begin(), woken_.end());
+  rescan_ = true;  // the next listing is a full one, which lists them
 }
 
 bool Exchange::cross_due_at(AccountId a, const Instrument& ins, Qty p, Price v) const {
@@ -39,63 +88,68 @@ bool Exchange::cross_due_at(AccountId a, const Instrument& ins, Qty p, Price v) 
   return clamp_cash(equity) < maintenance;
 }
 
-void Exchange::unparked(AccountId a, InstrumentId inst, std::uint64_t stamp_epoch) {
-  instruments_[static_cast<std::size_t>(inst)].triggers.show(a);
+void Exchange::unparked(AccountId a) {
+  instruments_[static_cast<std::size_t>(parked_.instrument(a))].triggers.show(a);
   if (in_risk_stage_ && parked_listed_stage_ == risk_stage_serial_) stage_done_[a] = risk_stage_serial_;
   RiskStamp& st = risk_stamp_[a];
-  if (st.epoch != 0) st.epoch = std::max(stamp_epoch, parked_stamp_floor_);  // 0: changed since
-  if (parked_.empty()) parked_stamp_floor_ = 0;
+  if (st.epoch != 0) {  // 0: the account changed since (mark_dirty)
+    const ParkedAccounts::Stamp own = parked_.stamp(a);
+    st = RiskStamp{std::max(own.epoch, parked_floor_.epoch), std::max(own.gen, parked_floor_.gen)};
+  }
+  if (parked_.empty()) parked_floor_ = {};
 }
 
 void Exchange::wake_parked(bool all) {
   if (parked_.empty()) return;
   woken_.clear();
-  if (all || defer_generation_ != parked_gen_) {
-    parked_.wake_all(woken_);
-  } else {
-    for (std::size_t i = 0; i < instruments_.size(); ++i) {
-      const Price v = valuation_price(instruments_[i]);
-      if (v != 0) parked_.wake(static_cast<InstrumentId>(i), v, woken_);
+  for (std::size_t i = 0; i < instruments_.size(); ++i) {
+    const auto inst = static_cast<InstrumentId>(i);
+    if (parked_.count(inst) == 0) continue;
+    const Instrument& ins = instruments_[i];
+    const ControlSpec& c = ins.spec.control;
+    const std::int64_t window = parked_.window(inst);
+    if (all || c.liq_throttle_global <= 0 || now_ / c.liq_throttle_window_ns != window ||
+        ins.throttle_window != window) {
+      parked_.wake_all(inst, woken_);
+    } else {
+      const Price v = valuation_price(ins);
+      if (v != 0) parked_.wake(inst, v, woken_);
     }
   }
-  for (const AccountId a : woken_) {
-    unparked(a, parked_.instrument(a), parked_.stamp_epoch(a));
-    refreshed_.push_back(a);  // listed by an incremental listing too
-  }
+  for (const AccountId a : woken_) unparked(a);
 }
 
 bool Exchange::list_parked() {
-  if (parked_.empty()) return false;
-  if (parked_listed_stage_ == risk_stage_serial_) {
-    rescan_ = true;  // listed, they would be skipped as done this stage, which asks for this
-    return false;
-  }
-  const std::uint64_t stamped = std::max(parked_.min_stamp_epoch(), parked_stamp_floor_);
+  const ParkedAccounts::Stamp old = parked_.oldest();
+  const bool revalued = std::max(old.epoch, parked_floor_.epoch) != risk_epoch_ ||
+                        std::max(old.gen, parked_floor_.gen) != defer_generation_;
   parked_listed_stage_ = risk_stage_serial_;
-  parked_stamp_floor_ = risk_epoch_;
-  return stamped != risk_epoch_;  // some would be re-valued (found due, waiting)
+  parked_floor_ = {risk_epoch_, defer_generation_};
+  return revalued;
 }
 
 void Exchange::park_waiting(const std::vector<AccountId>& waited) {
-  if (!parked_.empty() && defer_generation_ != parked_gen_) wake_parked();  // all leave
   if (!parking_ || risk_.mode == LiquidationMode::Partial || risk_.max_per_step > 0) return;
-  if (parked_.empty()) parked_stamp_floor_ = 0;
-  parked_gen_ = defer_generation_;
+  if (parked_.empty()) parked_floor_ = {};
   for (const AccountId a : waited) {
     if (parked_.parked(a) || dirty_[a] || in_multi_[a] || open_positions_[a] != 1) continue;
     const RiskStamp st = risk_stamp_[a];
-    if (st.epoch == 0 || st.deferred_gen != defer_generation_ || st.epoch < parked_stamp_floor_) continue;
+    if (st.epoch == 0 || st.deferred_gen == 0 || st.epoch < parked_floor_.epoch ||
+        st.deferred_gen < parked_floor_.gen)
+      continue;
     std::size_t i = 0;
     while (i < instruments_.size() &&
            (is_isolated(a, static_cast<InstrumentId>(i)) || instruments_[i].pos.qty[a] == 0))
       ++i;
     if (i == instruments_.size()) continue;
+    const auto inst = static_cast<InstrumentId>(i);
     Instrument& ins = instruments_[i];
     const ControlSpec& c = ins.spec.control;
     const Price v = valuation_price(ins);
     if (c.liq_throttle_global <= 0 || v <= 0 || !ins.tiers) continue;
     // The throttle as liquidation_deferred applies it: this window's use, its global cap.
     if (now_ / c.liq_throttle_window_ns != ins.throttle_window || ins.throttle_used <= 0) continue;
+    if (parked_.count(inst) != 0 && parked_.window(inst) != ins.throttle_window) continue;
     const Qty p = ins.pos.qty[a];
     const int128 per_tick = int128{absval(p)} * ins.spec.cash_per_tick_lot;
     const int128 room = int128{c.liq_throttle_global} - ins.throttle_used;
@@ -105,27 +159,19 @@ void Exchange::park_waiting(const std::vector<AccountId>& waited) {
     Price lo = static_cast<Price>(lo128), hi = kMaxPrice;
     const Price key = ins.triggers.key(a);
     if (ins.triggers.side(a) != (p > 0 ? 1 : -1)) continue;
+    auto due = [&](Price x) { return cross_due_at(a, ins, p, x); };
     if (p > 0) {
-      // Due at and below the largest due price in [v, key]; equity must not saturate there.
+      // Due at and below the largest due price in [v, key] (equity must not saturate there).
       if (key < v || int128{ledger_.balance(a)} + per_tick * key >= (int128{1} << 62)) continue;
-      Price good = v, bad = key + 1;  // due(good), !due(bad) or past the key
-      while (bad - good > 1) {
-        const Price mid = good + (bad - good) / 2;
-        (cross_due_at(a, ins, p, mid) ? good : bad) = mid;
-      }
-      hi = good;
+      hi = last_true(v, key, due);
     } else {
-      // Due at and above the smallest due price in [key, v].
+      // Due at and above the smallest due price in [key, v] (prices >= 1).
       if (key > v) continue;
-      Price good = v, bad = key - 1;
-      while (good - bad > 1) {
-        const Price mid = bad + (good - bad) / 2;
-        (cross_due_at(a, ins, p, mid) ? good : bad) = mid;
-      }
-      lo = std::max(lo, good);
+      const Price first = std::max<Price>(key, 1);
+      lo = std::max(lo, first_true(first, v, due));
     }
     ins.triggers.hide(a);
-    parked_.park(a, static_cast<InstrumentId>(i), lo, hi, st.epoch);
+    parked_.park(a, inst, lo, hi, {st.epoch, st.deferred_gen}, ins.throttle_window);
   }
 }
 

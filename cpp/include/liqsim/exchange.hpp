@@ -380,13 +380,17 @@ class Exchange : private FillSink {
 
   // exchange_parking.cpp: accounts the throttle certainly keeps waiting, left out of listings
   void park_waiting(const std::vector<AccountId>& waited);
-  // At the start of each round, after refresh_triggers(): those whose range no longer holds the
-  // valuation price leave; all leave when the defer generation moved (or `all`).
+  // At the start of each round, after refresh_triggers(): parked accounts whose price range no
+  // longer holds the valuation price leave, and all of an instrument's leave when its throttle
+  // window is no longer the one they were parked in (or `all`).
   void wake_parked(bool all = false);
-  void unparked(AccountId a, InstrumentId inst, std::uint64_t stamp_epoch);
-  // Whether a full listing lists parked accounts that a listing without parking would have
-  // re-valued into the due list (and so ran another round); marks them listed this stage.
+  void unparked(AccountId a);  // gives it the standing listings would have given it
+  // A full listing, not listing the parked accounts because nobody can be booked this round:
+  // marks them listed (done) this stage and stamped now; whether listing them would have put
+  // some in the due list (which runs the stage another round).
   bool list_parked();
+  // Whether liquidation_deferred(a, scope) would return true now (no booking, no side effects).
+  bool would_defer(AccountId a, InstrumentId scope) const;
   // The account's one cross position is due at valuation price `v` (scope_risk's arithmetic).
   bool cross_due_at(AccountId a, const Instrument& ins, Qty p, Price v) const;
   // The bucket a trade in `inst` settles in.
@@ -452,14 +456,13 @@ class Exchange : private FillSink {
   std::uint64_t scan_epoch_ = 0;
   std::uint64_t scan_gen_ = 0;
   bool rescan_ = true;
-  // Parking (exchange_parking.cpp). Parked accounts are all due and waiting at parked_gen_;
-  // the last full listing that listed them was in stage parked_listed_stage_ and stamped them
-  // at epoch parked_stamp_floor_ (their stamps are written when they leave).
+  // Parking (exchange_parking.cpp). The last full listing that stood for the parked accounts
+  // was in stage parked_listed_stage_ and stamped them parked_floor_ (an account parked since
+  // carries a stamp at least as new); stamps are written when they leave.
   bool parking_ = true;
   ParkedAccounts parked_;
-  std::uint64_t parked_gen_ = 0;
   std::uint64_t parked_listed_stage_ = 0;
-  std::uint64_t parked_stamp_floor_ = 0;
+  ParkedAccounts::Stamp parked_floor_;
   std::vector<AccountId> waited_, woken_;  // risk_stage() scratch
   std::vector<AccountId> multi_;  // accounts with positions in several instruments
   AccountArray<Timestamp> last_liquidation_;  // time of the last partial slice + 1; 0 = never

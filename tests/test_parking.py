@@ -273,3 +273,18 @@ def test_random_throttled_streams_give_the_same_log_with_and_without_parking(str
     assert none == 0
     for k, (a, b) in enumerate(zip(parked, plain)):
         assert a == b, f"event logs differ after op {k}: {ops[k - 1] if k else 'set-up'}"
+
+
+def test_a_snapshot_taken_while_accounts_are_parked_continues_like_the_original():
+    scenario = scenarios.get("oct10-2025").scaled(0.05)
+    breakers = Breakers((LiqThrottle(global_cap=250_000),))
+    sim = Simulation(scenario, seed=1, breakers=breakers)
+    sim.run(until=1500.0)
+    assert sim.exchange.parked_accounts > 0
+    fork = sim.copy()
+    sim.run()
+    fork.run()
+    plain = Simulation(scenario, seed=1, breakers=breakers)
+    plain.exchange.park_waiting = False
+    plain.run()
+    assert digest(fork) == digest(sim) == digest(plain)

@@ -132,12 +132,13 @@ bool Exchange::would_defer(AccountId a, InstrumentId scope) const {
     if (c.liq_throttle_global <= 0 && c.liq_throttle_account <= 0) continue;
     const bool fresh = now_ / c.liq_throttle_window_ns != ins.throttle_window;  // starts empty
     const Cash used_all = fresh ? 0 : ins.throttle_used;
-    if (c.liq_throttle_global > 0 && used_all > 0 && used_all + needed > c.liq_throttle_global)
+    // In 128 bits: a clamped notional plus the window's use must not overflow.
+    if (c.liq_throttle_global > 0 && used_all > 0 && int128{used_all} + needed > c.liq_throttle_global)
       return true;
     auto it = std::find_if(ins.throttle_accounts.begin(), ins.throttle_accounts.end(),
                            [a](const auto& x) { return x.first == a; });
     const Cash used = fresh || it == ins.throttle_accounts.end() ? 0 : it->second;
-    if (c.liq_throttle_account > 0 && used > 0 && used + needed > c.liq_throttle_account) return true;
+    if (c.liq_throttle_account > 0 && used > 0 && int128{used} + needed > c.liq_throttle_account) return true;
   }
   return false;
 }

@@ -15,25 +15,9 @@
 #include "liqsim/error.hpp"
 #include "liqsim/risk/adl.hpp"
 
+#include "check.hpp"
+
 using namespace liqsim;
-
-static int g_checks = 0;
-static int g_failures = 0;
-static int g_section_start = 0;
-
-static void section_done(const char* name) {
-  std::printf("%-24s %s\n", name, g_failures == g_section_start ? "ok" : "FAILED");
-  g_section_start = g_failures;
-}
-
-#define CHECK(cond)                                                    \
-  do {                                                                 \
-    ++g_checks;                                                        \
-    if (!(cond)) {                                                     \
-      ++g_failures;                                                    \
-      std::printf("FAIL %s:%d: %s\n", __FILE__, __LINE__, #cond);      \
-    }                                                                  \
-  } while (0)
 
 using Fills = std::vector<std::pair<AccountId, Qty>>;
 
@@ -543,6 +527,5 @@ int main() {
   test_validation_and_names();
   test_properties();
   test_queue_matches_allocate();
-  std::printf("%d checks, %d failures\n", g_checks, g_failures);
-  return g_failures == 0 ? 0 : 1;
+  return checks_summary();
 }

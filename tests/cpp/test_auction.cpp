@@ -17,26 +17,9 @@
 
 #include "liqsim/book/order_book.hpp"
 
+#include "check.hpp"
+
 using namespace liqsim;
-
-static int g_checks = 0;
-static int g_failures = 0;
-static int g_section_start = 0;
-
-static void section_done(const char* name) {
-  std::printf("%-28s %s\n", name, g_failures == g_section_start ? "ok" : "FAILED");
-  g_section_start = g_failures;
-}
-
-// Variadic so that braced initializers with commas need no extra parentheses.
-#define CHECK(...)                                                       \
-  do {                                                                   \
-    ++g_checks;                                                          \
-    if (!(__VA_ARGS__)) {                                                \
-      ++g_failures;                                                      \
-      std::printf("FAIL %s:%d: %s\n", __FILE__, __LINE__, #__VA_ARGS__); \
-    }                                                                    \
-  } while (0)
 
 constexpr InstrumentId kInst = 3;
 constexpr Timestamp kTs = 12345;
@@ -755,6 +738,5 @@ int main() {
   test_event_mask();
   test_random();
   test_large_book();
-  std::printf("%d checks, %d failures\n", g_checks, g_failures);
-  return g_failures == 0 ? 0 : 1;
+  return checks_summary();
 }

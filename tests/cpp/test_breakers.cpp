@@ -16,25 +16,9 @@
 #include "liqsim/control/breakers.hpp"
 #include "liqsim/error.hpp"
 
+#include "check.hpp"
+
 using namespace liqsim;
-
-static int g_checks = 0;
-static int g_failures = 0;
-static int g_section_start = 0;
-
-static void section_done(const char* name) {
-  std::printf("%-24s %s\n", name, g_failures == g_section_start ? "ok" : "FAILED");
-  g_section_start = g_failures;
-}
-
-#define CHECK(cond)                                               \
-  do {                                                            \
-    ++g_checks;                                                   \
-    if (!(cond)) {                                                \
-      ++g_failures;                                               \
-      std::printf("FAIL %s:%d: %s\n", __FILE__, __LINE__, #cond); \
-    }                                                             \
-  } while (0)
 
 constexpr Timestamp S = kNsPerSecond;
 constexpr Timestamp MIN = kNsPerMinute;
@@ -596,6 +580,5 @@ int main() {
   test_market_wide();
   test_combined();
   test_throughput();
-  std::printf("%d checks, %d failures\n", g_checks, g_failures);
-  return g_failures == 0 ? 0 : 1;
+  return checks_summary();
 }

@@ -11,25 +11,9 @@
 #include "liqsim/risk/parked_accounts.hpp"
 #include "liqsim/risk/trigger_index.hpp"
 
+#include "check.hpp"
+
 using namespace liqsim;
-
-static int g_checks = 0;
-static int g_failures = 0;
-static int g_section_start = 0;
-
-static void section_done(const char* name) {
-  std::printf("%-26s %s\n", name, g_failures == g_section_start ? "ok" : "FAILED");
-  g_section_start = g_failures;
-}
-
-#define CHECK(cond)                                                    \
-  do {                                                                 \
-    ++g_checks;                                                        \
-    if (!(cond)) {                                                     \
-      ++g_failures;                                                    \
-      std::printf("FAIL %s:%d: %s\n", __FILE__, __LINE__, #cond);      \
-    }                                                                  \
-  } while (0)
 
 static std::vector<AccountId> sorted(std::vector<AccountId> v) {
   std::sort(v.begin(), v.end());
@@ -119,6 +103,5 @@ int main() {
   ranges_wake_by_price();
   stale_entries_are_skipped();
   hidden_triggers();
-  std::printf("%d checks, %d failures\n", g_checks, g_failures);
-  return g_failures == 0 ? 0 : 1;
+  return checks_summary();
 }

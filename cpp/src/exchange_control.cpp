@@ -111,18 +111,24 @@ void Exchange::reopen(InstrumentId inst) {
   if (ins.breakers) ins.breakers->on_reopen(volume > 0 ? price : reference, now_);
 }
 
-bool Exchange::would_defer(AccountId a, InstrumentId scope) const {
-  Cash needed = 0;
+Cash Exchange::scope_notional(AccountId a, InstrumentId scope) const {
+  Cash total = 0;
   for (std::size_t i = 0; i < instruments_.size(); ++i) {
-    if (!in_scope(a, i, scope)) continue;
     const Instrument& ins = instruments_[i];
-    const Qty p = ins.pos.qty[a];
-    if (p == 0) continue;
+    if (in_scope(a, i, scope) && ins.pos.qty[a] != 0) total += notional(ins, ins.pos.qty[a], valuation_price(ins));
+  }
+  return total;
+}
+
+bool Exchange::would_defer(AccountId a, InstrumentId scope) const {
+  for (std::size_t i = 0; i < instruments_.size(); ++i) {
+    const Instrument& ins = instruments_[i];
+    if (!in_scope(a, i, scope) || ins.pos.qty[a] == 0) continue;
     const ControlSpec& c = ins.spec.control;
     if (halted(ins) && (c.liq_pause || c.halt_mark == HaltMarkMode::FollowIndexLiquidationsWait))
       return true;
-    needed += notional(ins, p, valuation_price(ins));
   }
+  const Cash needed = scope_notional(a, scope);
   // Throttle: fixed windows per instrument; a liquidation that would push a window past its
   // cap waits for the next window (one always goes through in an empty window).
   for (std::size_t i = 0; i < instruments_.size(); ++i) {
@@ -157,10 +163,7 @@ bool Exchange::liquidation_deferred(AccountId a, InstrumentId scope) {
     }
   }
   if (would_defer(a, scope)) return true;
-  Cash needed = 0;
-  for (std::size_t i = 0; i < instruments_.size(); ++i)
-    if (in_scope(a, i, scope) && instruments_[i].pos.qty[a] != 0)
-      needed += notional(instruments_[i], instruments_[i].pos.qty[a], valuation_price(instruments_[i]));
+  const Cash needed = scope_notional(a, scope);
   for (std::size_t i = 0; i < instruments_.size(); ++i) {  // book the liquidation
     if (!in_scope(a, i, scope) || instruments_[i].pos.qty[a] == 0) continue;
     Instrument& ins = instruments_[i];

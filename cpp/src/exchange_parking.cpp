@@ -93,8 +93,9 @@ void Exchange::unparked(AccountId a) {
   if (in_risk_stage_ && parked_listed_stage_ == risk_stage_serial_) stage_done_[a] = risk_stage_serial_;
   RiskStamp& st = risk_stamp_[a];
   if (st.epoch != 0) {  // 0: the account changed since (mark_dirty)
-    const ParkedAccounts::Stamp own = parked_.stamp(a);
-    st = RiskStamp{std::max(own.epoch, parked_floor_.epoch), std::max(own.gen, parked_floor_.gen)};
+    const RiskStamp own = parked_.stamp(a);
+    st = RiskStamp{std::max(own.epoch, parked_floor_.epoch),
+                   std::max(own.deferred_gen, parked_floor_.deferred_gen)};
   }
   if (parked_.empty()) parked_floor_ = {};
 }
@@ -120,9 +121,9 @@ void Exchange::wake_parked(bool all) {
 }
 
 bool Exchange::list_parked() {
-  const ParkedAccounts::Stamp old = parked_.oldest();
+  const RiskStamp old = parked_.oldest();
   const bool revalued = std::max(old.epoch, parked_floor_.epoch) != risk_epoch_ ||
-                        std::max(old.gen, parked_floor_.gen) != defer_generation_;
+                        std::max(old.deferred_gen, parked_floor_.deferred_gen) != defer_generation_;
   parked_listed_stage_ = risk_stage_serial_;
   parked_floor_ = {risk_epoch_, defer_generation_};
   return revalued;
@@ -135,7 +136,7 @@ void Exchange::park_waiting(const std::vector<AccountId>& waited) {
     if (parked_.parked(a) || dirty_[a] || in_multi_[a] || open_positions_[a] != 1) continue;
     const RiskStamp st = risk_stamp_[a];
     if (st.epoch == 0 || st.deferred_gen == 0 || st.epoch < parked_floor_.epoch ||
-        st.deferred_gen < parked_floor_.gen)
+        st.deferred_gen < parked_floor_.deferred_gen)
       continue;
     std::size_t i = 0;
     while (i < instruments_.size() &&
@@ -171,7 +172,7 @@ void Exchange::park_waiting(const std::vector<AccountId>& waited) {
       lo = std::max(lo, first_true(first, v, due));
     }
     ins.triggers.hide(a);
-    parked_.park(a, inst, lo, hi, {st.epoch, st.deferred_gen}, ins.throttle_window);
+    parked_.park(a, inst, lo, hi, st, ins.throttle_window);
   }
 }
 

@@ -32,7 +32,7 @@ static void ranges_wake_by_price() {
   p.park(4, 1, 10, 20, {9, 9}, 3);
   CHECK(p.size() == 4 && p.count(0) == 3 && p.count(1) == 1 && p.parkings() == 4);
   CHECK(p.window(0) == 7 && p.window(1) == 3);
-  CHECK(p.oldest().epoch == 4 && p.oldest().gen == 2);  // per field, over everyone parked
+  CHECK(p.oldest().epoch == 4 && p.oldest().deferred_gen == 2);  // per field, over everyone parked
   std::vector<AccountId> out;
   p.wake(0, 155, out);  // inside all three ranges
   CHECK(out.empty() && p.size() == 4);
@@ -40,7 +40,7 @@ static void ranges_wake_by_price() {
   CHECK(out == std::vector<AccountId>{2});
   CHECK(!p.parked(2) && p.parked(1) && p.parked(3) && p.count(0) == 2);
   CHECK(p.instrument(2) == 0 && p.stamp(2).epoch == 4);  // still answered once unparked
-  CHECK(p.oldest().epoch == 5 && p.oldest().gen == 2);
+  CHECK(p.oldest().epoch == 5 && p.oldest().deferred_gen == 2);
   out.clear();
   p.wake(0, 170, out);  // above 3's hi (160)
   CHECK(out == std::vector<AccountId>{3});

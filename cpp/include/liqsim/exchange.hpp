@@ -391,6 +391,8 @@ class Exchange : private FillSink {
   bool list_parked();
   // Whether liquidation_deferred(a, scope) would return true now (no booking, no side effects).
   bool would_defer(AccountId a, InstrumentId scope) const;
+  // Notional of the scope's positions at their valuation prices (what the throttle books).
+  Cash scope_notional(AccountId a, InstrumentId scope) const;
   // The account's one cross position is due at valuation price `v` (scope_risk's arithmetic).
   bool cross_due_at(AccountId a, const Instrument& ins, Qty p, Price v) const;
   // The bucket a trade in `inst` settles in.
@@ -434,11 +436,7 @@ class Exchange : private FillSink {
   // but made to wait (throttle, paused liquidations) also waits until then or until something
   // that decides the waiting changes (defer_generation_: a liquidation, a halt or reopening, a
   // new throttle window, new controls). Such checks are skipped in between: marks move a few
-  // times a second, commands thousands of times.
-  struct RiskStamp {
-    std::uint64_t epoch = 0;         // risk_epoch_ of the last check; 0: none
-    std::uint64_t deferred_gen = 0;  // 0: found above maintenance; else defer_generation_
-  };
+  // times a second, commands thousands of times (risk/risk_stamp.hpp).
   std::size_t sourced_marks_ = 0;   // instruments whose mark source is not the last trade
   bool traded_since_sync_ = false;  // a book trade since the last sync_marks()
   std::uint64_t risk_epoch_ = 1;
@@ -462,7 +460,7 @@ class Exchange : private FillSink {
   bool parking_ = true;
   ParkedAccounts parked_;
   std::uint64_t parked_listed_stage_ = 0;
-  ParkedAccounts::Stamp parked_floor_;
+  RiskStamp parked_floor_;
   std::vector<AccountId> waited_, woken_;  // risk_stage() scratch
   std::vector<AccountId> multi_;  // accounts with positions in several instruments
   AccountArray<Timestamp> last_liquidation_;  // time of the last partial slice + 1; 0 = never

@@ -15,17 +15,13 @@
 #include <vector>
 
 #include "liqsim/account_array.hpp"
+#include "liqsim/risk/risk_stamp.hpp"
 #include "liqsim/types.hpp"
 
 namespace liqsim {
 
 class ParkedAccounts {
  public:
-  // A risk stamp (exchange.hpp RiskStamp): the epoch and defer generation it was taken at.
-  struct Stamp {
-    std::uint64_t epoch = 0, gen = 0;
-  };
-
   void resize(std::size_t traders) { where_.resize(traders); }
   void add_instrument() { by_inst_.emplace_back(); }
 
@@ -38,11 +34,11 @@ class ParkedAccounts {
   std::int64_t window(InstrumentId inst) const { return by_inst_[static_cast<std::size_t>(inst)].window; }
   // The instrument and stamp of `a`'s last parking (also once unparked).
   InstrumentId instrument(AccountId a) const { return where_[a].inst; }
-  Stamp stamp(AccountId a) const { return where_[a].stamp; }
+  RiskStamp stamp(AccountId a) const { return where_[a].stamp; }
 
   // Parks `a` (not parked) on `inst` while lo <= valuation <= hi, in throttle window `window`
   // (the instrument's parked accounts share one).
-  void park(AccountId a, InstrumentId inst, Price lo, Price hi, Stamp stamp, std::int64_t window) {
+  void park(AccountId a, InstrumentId inst, Price lo, Price hi, RiskStamp stamp, std::int64_t window) {
     Slot& s = where_[a];
     s = Slot{true, inst, s.serial + 1, stamp};
     Ends& e = by_inst_[static_cast<std::size_t>(inst)];
@@ -51,7 +47,7 @@ class ParkedAccounts {
     e.window = window;
     ++e.count;
     ++epochs_[stamp.epoch];
-    ++gens_[stamp.gen];
+    ++gens_[stamp.deferred_gen];
     ++count_;
     ++parkings_;
   }
@@ -62,7 +58,7 @@ class ParkedAccounts {
     if (!s.on) return false;
     s.on = false;  // its range entries go stale and are dropped when reached
     drop(epochs_, s.stamp.epoch);
-    drop(gens_, s.stamp.gen);
+    drop(gens_, s.stamp.deferred_gen);
     Ends& e = by_inst_[static_cast<std::size_t>(s.inst)];
     if (--e.count == 0) e = Ends{};
     --count_;
@@ -83,8 +79,8 @@ class ParkedAccounts {
   }
 
   // The oldest epoch and generation among parked accounts' stamps (0 when none is parked).
-  Stamp oldest() const {
-    return empty() ? Stamp{} : Stamp{epochs_.begin()->first, gens_.begin()->first};
+  RiskStamp oldest() const {
+    return empty() ? RiskStamp{} : RiskStamp{epochs_.begin()->first, gens_.begin()->first};
   }
 
  private:
@@ -92,7 +88,7 @@ class ParkedAccounts {
     bool on = false;
     InstrumentId inst = -1;
     std::uint32_t serial = 0;  // of its last parking: tells stale range entries apart
-    Stamp stamp;
+    RiskStamp stamp;
   };
   struct Entry {
     AccountId a;

@@ -27,6 +27,7 @@ def test_run_writes_contract(tmp_path: Path) -> None:
     assert "exogenous_notional" in record
     assert (out / "timeseries.parquet").is_file()
     assert (out / "events" / "fill.parquet").is_file()
+    assert len(pd.read_parquet(out / "liquidations.parquet")) == len(pd.read_parquet(out / "events" / "liquidation.parquet"))
     assert "liquidation_notional" in p.stdout
 
 

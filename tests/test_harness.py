@@ -12,6 +12,7 @@ import pytest
 
 import liqsim
 from liqsim.breakers import DCB, LULD, Breakers, LiqPause, PriceBand
+from liqsim.analysis import SUMMARY_NAMES, summarize
 from liqsim.harness import HEADLINE_METRICS, Comparison, compare, fork, run, simulation
 from liqsim.metrics import METRIC_NAMES
 from liqsim.policies import POLICIES, Policy, get_policy
@@ -97,6 +98,20 @@ def test_run_metrics_and_events(smoke_run: liqsim.harness.RunResult) -> None:
     assert len(r.timeseries) == 601
 
 
+def test_run_liquidations(smoke_run: liqsim.harness.RunResult) -> None:
+    liq = smoke_run.liquidations()
+    assert len(liq) == len(smoke_run.events_by_type()["liquidation"])
+    # The per-liquidation closes are exactly the fills the run metrics count.
+    assert liq["closed_notional_usd"].sum() == pytest.approx(smoke_run.metrics["liquidation_notional"], rel=1e-12)
+    assert smoke_run.liquidation_summary == summarize(liq)
+    assert smoke_run.liquidation_summary["liquidations"] == len(liq) > 0
+    halted = run(SMOKE, "dcb", seed=0)
+    assert halted.metrics["halt_count"] > 0
+    assert halted.liquidations()["since_reopen_s"].notna().any()  # liquidations after a reopening
+    with pytest.raises(liqsim.InvalidConfigError, match="no event log"):
+        liqsim.harness.RunResult(SMOKE, "none", 0, smoke_run.metrics).liquidations()
+
+
 def test_run_is_deterministic(smoke_run: liqsim.harness.RunResult) -> None:
     again = run(SMOKE, "none", seed=0)
     assert same_metrics(smoke_run.metrics, again.metrics)
@@ -133,6 +148,7 @@ def test_to_parquet_contract(smoke_run: liqsim.harness.RunResult, tmp_path: Path
     assert record["liquidation_notional"] == smoke_run.metrics["liquidation_notional"]
     ts = pd.read_parquet(out / "timeseries.parquet")
     pd.testing.assert_frame_equal(ts, smoke_run.timeseries)
+    pd.testing.assert_frame_equal(pd.read_parquet(out / "liquidations.parquet"), smoke_run.liquidations())
     files = {p.stem for p in (out / "events").glob("*.parquet")}
     assert files == set(smoke_run.events_by_type())
     fills = pd.read_parquet(out / "events" / "fill.parquet")
@@ -212,6 +228,13 @@ def test_compare_table(local_table: Comparison, smoke_run: liqsim.harness.RunRes
     assert list(head.index) == ["none", "luld"]
     assert list(head.columns[:len(HEADLINE_METRICS)]) == list(HEADLINE_METRICS)
     assert math.isnan(head.loc["none", "liq_diff_median"])
+    liq = local_table.liquidations
+    assert list(liq.columns) == ["seed", "policy", *SUMMARY_NAMES]
+    assert liq[["seed", "policy"]].equals(res[["seed", "policy"]])
+    assert liq.iloc[0][list(SUMMARY_NAMES)].tolist() == list(smoke_run.liquidation_summary.values())
+    med = local_table.liquidation_medians()
+    assert list(med.index) == ["none", "luld"]
+    assert med.loc["luld", "liquidations"] == liq[liq.policy == "luld"]["liquidations"].median()
 
 
 def test_compare_process_pool_matches_in_process(local_table: Comparison) -> None:
@@ -251,12 +274,14 @@ def test_compare_validation() -> None:
 
 def test_report_files(local_table: Comparison, tmp_path: Path) -> None:
     out = local_table.report(tmp_path / "cmp")
-    for name in ("results.parquet", "summary.csv", "report.md", "report.html", "price_path.png",
+    for name in ("results.parquet", "summary.csv", "liquidations.csv", "report.md", "report.html", "price_path.png",
                  "depth.png", "metrics.png", "forest.png"):
         assert (out / name).is_file(), name
     pd.testing.assert_frame_equal(pd.read_parquet(out / "results.parquet"), local_table.results)
     md = (out / "report.md").read_text()
     assert "## Headline" in md and "![price_path](price_path.png)" in md
+    assert "## How the liquidations ran" in md
+    pd.testing.assert_frame_equal(pd.read_csv(out / "liquidations.csv"), local_table.liquidations)
     assert 'src="forest.png"' in (out / "report.html").read_text()
     summary = pd.read_csv(out / "summary.csv")
     assert len(summary) == len(METRIC_NAMES)  # one policy against the baseline

@@ -22,7 +22,7 @@ from .config import BINANCE_BTCUSDT_TIERS, RiskConfig
 from .events import events_frame
 from .exchange import BBO, AccountState, Exchange
 from .instrument import Instrument
-from . import scenarios
+from . import analysis, scenarios
 from .agents import MarketView, PythonAgent
 from .scenarios import Scenario
 from .simulation import Simulation
@@ -68,6 +68,7 @@ __all__ = [
     "PythonAgent",
     "Scenario",
     "Simulation",
+    "analysis",
     "scenarios",
     "Comparison",
     "Policy",

@@ -29,7 +29,8 @@ import pandas as pd
 from ._core import InvalidConfigError
 from .codes import EventType
 from .events import events_frame
-from .metrics import METRIC_NAMES, compute_metrics
+from .analysis import SUMMARY_NAMES, liquidation_table, summarize
+from .metrics import METRIC_NAMES, RunContext, compute_metrics
 from .policies import Policy, PolicyLike, get_policy
 from .scenarios import Scenario, get
 from .simulation import Simulation
@@ -62,6 +63,10 @@ class RunResult:
         events: the event log (structured array, `liqsim.EVENT_DTYPE`); None in `compare`
             results unless ``keep_runs``.
         exogenous_notional: USD executed by the meta-orders (denominator of amplification).
+        context: the run's units and constants (`liqsim.metrics.RunContext`), which turn the
+            event log's integers into USD.
+        liquidation_summary: `liqsim.analysis.summarize` of the run's liquidations (how late
+            they ran, how much closed right after reopenings, the deficits they left).
     """
 
     scenario: str
@@ -71,6 +76,15 @@ class RunResult:
     timeseries: pd.DataFrame | None = None
     events: np.ndarray | None = None
     exogenous_notional: float = math.nan
+    context: RunContext | None = None
+    liquidation_summary: dict[str, float] = field(default_factory=dict)
+
+    def liquidations(self) -> pd.DataFrame:
+        """One row per liquidation: when it ran, the account's equity / maintenance margin by
+        then, what it closed and the deficit it left (`liqsim.analysis.liquidation_table`)."""
+        if self.events is None or self.context is None:
+            raise InvalidConfigError("this result kept no event log (use run(), or compare(keep_runs=True))")
+        return liquidation_table(self.events, self.context)
 
     def events_by_type(self) -> dict[str, pd.DataFrame]:
         """The event log split by type: ``{"fill": df, "liquidation": df, ...}`` (lower-case
@@ -95,9 +109,10 @@ class RunResult:
         - ``DIR/metrics.json``: `metrics_record` (strict JSON; undefined metrics are null);
         - ``DIR/timeseries.parquet``: the time series;
         - ``DIR/events/<type>.parquet``: one file per event type present (``fill.parquet``,
-          ``liquidation.parquet``, ...; see `events_by_type`).
+          ``liquidation.parquet``, ...; see `events_by_type`);
+        - ``DIR/liquidations.parquet``: `liquidations` (one row per liquidation, in USD).
         """
-        if self.timeseries is None or self.events is None:
+        if self.timeseries is None or self.events is None or self.context is None:
             raise InvalidConfigError("to_parquet needs the time series and the event log "
                                      "(use run(), or compare(keep_runs=True))")
         path = Path(out)
@@ -108,6 +123,7 @@ class RunResult:
         self.timeseries.to_parquet(path / "timeseries.parquet", index=False)
         for name, df in self.events_by_type().items():
             df.to_parquet(path / "events" / f"{name}.parquet", index=False)
+        self.liquidations().to_parquet(path / "liquidations.parquet", index=False)
         return path
 
     def plot(self, ax: Any = None) -> Any:
@@ -164,12 +180,13 @@ def simulation(scenario: ScenarioLike, policy: PolicyLike = "none", seed: int = 
 
 def _result(sim: Simulation, policy: str, *, keep_timeseries: bool = True,
             keep_events: bool = True) -> RunResult:
-    ts, events = sim.timeseries(), sim.events()
+    ts, events, ctx = sim.timeseries(), sim.events(), sim.run_context()
     return RunResult(scenario=sim.scenario.name, policy=policy, seed=sim.seed,
-                     metrics=compute_metrics(events, ts, sim.run_context()),
+                     metrics=compute_metrics(events, ts, ctx),
                      timeseries=ts if keep_timeseries else None,
                      events=events if keep_events else None,
-                     exogenous_notional=sim.exogenous_notional)
+                     exogenous_notional=sim.exogenous_notional, context=ctx,
+                     liquidation_summary=summarize(liquidation_table(events, ctx)))
 
 
 def run(scenario: ScenarioLike, policy: PolicyLike = "none", seed: int = 0, *,
@@ -367,8 +384,11 @@ def compare(scenario: ScenarioLike, policies: Sequence[PolicyLike], seeds: int |
     table = pd.DataFrame([{"seed": r.seed, "policy": r.policy, **r.metrics} for r in results],
                          columns=["seed", "policy", *METRIC_NAMES])
     table = table.astype({"seed": np.uint64 if seed_list and max(seed_list) >= 2**63 else np.int64})
+    liquidations = pd.DataFrame([{"seed": r.seed, "policy": r.policy, **r.liquidation_summary} for r in results],
+                                columns=["seed", "policy", *SUMMARY_NAMES]).astype({"seed": table["seed"].dtype})
     first = {r.policy: r.timeseries for r in results if r.seed == seed_list[0] and r.timeseries is not None}
     return Comparison(scenario=sc, policies=tuple(pols), seeds=tuple(seed_list), results=table,
+                      liquidations=liquidations,
                       timeseries=first, runs={(r.seed, r.policy): r for r in results} if keep_runs else None,
                       fork_at=at)
 
@@ -398,6 +418,9 @@ class Comparison:
         seeds: the seeds, in order.
         results: one row per seed x policy (sorted by seed, then policy order): ``seed``,
             ``policy`` and one column per metric (`liqsim.metrics.METRIC_NAMES`).
+        liquidations: one row per seed x policy like ``results``, with the run's
+            `liqsim.analysis.summarize` figures (`liqsim.analysis.SUMMARY_NAMES`): how far past
+            their margin accounts were when liquidated, how much closed right after reopenings.
         timeseries: ``{policy: time series}`` of the first seed (for figures).
         runs: ``{(seed, policy): RunResult}`` with events and time series if ``keep_runs``.
         fork_at: the fork time in seconds, or None for independent full runs.
@@ -407,6 +430,7 @@ class Comparison:
     policies: tuple[Policy, ...]
     seeds: tuple[int, ...]
     results: pd.DataFrame
+    liquidations: pd.DataFrame = field(default_factory=pd.DataFrame)
     timeseries: dict[str, pd.DataFrame] = field(default_factory=dict)
     runs: dict[tuple[int, str], RunResult] | None = None
     fork_at: float | None = None
@@ -420,6 +444,13 @@ class Comparison:
     def policy_names(self) -> list[str]:
         """Policy names in order."""
         return [p.name for p in self.policies]
+
+    def liquidation_medians(self) -> pd.DataFrame:
+        """One row per policy: medians over seeds of the `liquidations` figures."""
+        med = self.liquidations.groupby("policy", sort=False)[list(SUMMARY_NAMES)].median()
+        med = med.reindex(self.policy_names)
+        med.index.name = "policy"
+        return med
 
     def tidy(self) -> pd.DataFrame:
         """Long table: one row per seed x policy x metric (``seed, policy, metric, value``)."""
@@ -451,13 +482,15 @@ class Comparison:
 
     def to_dir(self, out: str | os.PathLike[str]) -> Path:
         """Write the `liqsim compare --out DIR` contract and return DIR: ``results.parquet``,
-        ``summary.csv``, ``report.md``, ``report.html`` and the PNG figures."""
+        ``summary.csv``, ``liquidations.csv`` (`liquidations`), ``report.md``, ``report.html``
+        and the PNG figures."""
         from .report import write_report
 
         path = Path(out)
         path.mkdir(parents=True, exist_ok=True)
         self.results.to_parquet(path / "results.parquet", index=False)
         self.summary.to_csv(path / "summary.csv", index=False)
+        self.liquidations.to_csv(path / "liquidations.csv", index=False)
         write_report(self, path)
         return path
 

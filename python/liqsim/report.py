@@ -326,6 +326,14 @@ _DIFF_NOTE = ("Differences are per seed, policy minus baseline; `ci_low`/`ci_hig
               "`results.parquet`.")
 
 
+_LIQ_NOTE = ("`liquidations.csv` has these per seed (`liqsim.analysis.summarize`). `margin_ratio_*`: "
+             "equity / maintenance margin when a liquidation ran (below 1 at once without a breaker; "
+             "far below 1 or negative: it waited, or the mark jumped); `underwater_*`: liquidations that "
+             "ran with negative equity (count share, notional share); `reopen_burst_share`: share of "
+             "liquidation notional closed within 30 s after a halt ended; `deficit_usd`: losses the "
+             "liquidated accounts could not cover; `t_median`: median liquidation time (s).")
+
+
 def write_report(cmp: Comparison, out_dir: str | Path) -> Path:
     """Write the figures, ``report.md`` and ``report.html`` into ``out_dir``; returns the
     path of ``report.md``."""
@@ -341,6 +349,9 @@ def write_report(cmp: Comparison, out_dir: str | Path) -> Path:
     if len(cmp.policies) > 1:
         md += ["## Paired differences against the baseline", "", format_table(_diff_table(cmp), index=False),
                "", _DIFF_NOTE, ""]
+    if not cmp.liquidations.empty:
+        md += ["## How the liquidations ran (medians over seeds)", "",
+               format_table(cmp.liquidation_medians()), "", _LIQ_NOTE, ""]
     md += ["## Figures", ""] + [f"![{p.stem}]({p.name})\n" for p in figures]
     path = out / "report.md"
     path.write_text("\n".join(md))
@@ -367,6 +378,9 @@ def _html(cmp: Comparison, title: str, headline: pd.DataFrame, figures: list[Pat
     if len(cmp.policies) > 1:
         parts += ["<h2>Paired differences against the baseline</h2>", _html_table(_diff_table(cmp), index=False),
                   f"<p>{_md_inline(_DIFF_NOTE)}</p>"]
+    if not cmp.liquidations.empty:
+        parts += ["<h2>How the liquidations ran (medians over seeds)</h2>",
+                  _html_table(cmp.liquidation_medians(), index=True), f"<p>{_md_inline(_LIQ_NOTE)}</p>"]
     parts += ["<h2>Figures</h2>"] + [f'<p><img src="{esc(p.name)}" alt="{esc(p.stem)}"></p>' for p in figures]
     style = ("body{font-family:sans-serif;max-width:1200px;margin:2em auto;padding:0 1em}"
              "table.t{border-collapse:collapse;font-size:0.9em;margin:1em 0}"

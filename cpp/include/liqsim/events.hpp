@@ -19,8 +19,9 @@ enum class EventType : std::uint8_t {
   Amend = 6,
   CancelReject = 7,
   AmendReject = 8,
-  Liquidation = 9,   // account, instrument, qty = position, price = mark, cash = equity,
-                     // other_leaves = maintenance margin, code = liquidation mode
+  Liquidation = 9,   // account, instrument = the scope (-1: cross margin, else the isolated
+                     // position's instrument), cash = equity, other_leaves = maintenance margin,
+                     // code = liquidation mode (liqsim.analysis reads these)
   Takeover = 10,     // account -> other_account (insurance fund / vault), price, qty
   AdlFill = 11,      // bankrupt account, other_account = counterparty, price, qty, side = the
                      // bankrupt account's closing side, cash = the counterparty's realized

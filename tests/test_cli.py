@@ -37,7 +37,7 @@ def test_compare_writes_report(tmp_path: Path) -> None:
     assert p.returncode == 0, p.stderr
     out = tmp_path / "out"
     for name in ("results.parquet", "summary.csv", "report.md", "report.html", "price_path.png",
-                 "depth.png", "metrics.png", "forest.png"):
+                 "depth.png", "metrics.png", "forest.png", "liquidations.png", "liquidations.csv"):
         assert (out / name).is_file(), name
     res = pd.read_parquet(out / "results.parquet")
     assert res.shape == (4, 2 + len(METRIC_NAMES))

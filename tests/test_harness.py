@@ -275,7 +275,7 @@ def test_compare_validation() -> None:
 def test_report_files(local_table: Comparison, tmp_path: Path) -> None:
     out = local_table.report(tmp_path / "cmp")
     for name in ("results.parquet", "summary.csv", "liquidations.csv", "report.md", "report.html", "price_path.png",
-                 "depth.png", "metrics.png", "forest.png"):
+                 "depth.png", "metrics.png", "forest.png", "liquidations.png"):
         assert (out / name).is_file(), name
     pd.testing.assert_frame_equal(pd.read_parquet(out / "results.parquet"), local_table.results)
     md = (out / "report.md").read_text()

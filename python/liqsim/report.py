@@ -9,6 +9,9 @@ so nothing here touches pyplot's global state or needs a display. `write_report`
 - ``metrics.png``: distribution over seeds of each key metric per policy (box + points);
 - ``forest.png``: per-seed differences against the baseline with the bootstrap 95% CI of the
   mean difference;
+- ``liquidations.png``: distribution over seeds of how the liquidations ran per policy
+  (`liqsim.analysis.summarize`: margin ratio when liquidated, notional closed underwater or
+  right after reopenings, deficits, timing);
 - ``report.md`` and ``report.html`` (self-contained; images by relative path).
 """
 
@@ -40,7 +43,10 @@ __all__ = ["REPORT_METRICS", "fmt_number", "format_table", "halt_intervals", "li
 REPORT_METRICS: tuple[str, ...] = HEADLINE_METRICS + ("insurance_fund_drawdown", "adl_notional",
                                                       "max_spread_ratio", "recovery_time_50")
 #: File names of the figures `write_report` may write.
-FIGURES: tuple[str, ...] = ("price_path.png", "depth.png", "metrics.png", "forest.png")
+FIGURES: tuple[str, ...] = ("price_path.png", "depth.png", "metrics.png", "forest.png", "liquidations.png")
+#: `liqsim.analysis.summarize` figures shown in ``liquidations.png``.
+LIQUIDATION_FIGURES: tuple[str, ...] = ("margin_ratio_median", "margin_ratio_p05", "underwater_notional_share",
+                                        "reopen_burst_share", "deficit_usd", "t_median")
 BAR_S = 10.0
 _BASE_COLOUR = "0.45"
 _COLOURS = ("tab:blue", "tab:orange", "tab:green", "tab:red", "tab:purple", "tab:brown", "tab:pink",
@@ -170,15 +176,18 @@ def _grid(n: int, ncols: int = 5) -> tuple[int, int]:
     return math.ceil(n / ncols), ncols
 
 
-def figure_distributions(cmp: Comparison, metrics: Sequence[str] = REPORT_METRICS) -> Figure:
-    """Box plot plus the per-seed points of each metric, per policy."""
+def figure_distributions(cmp: Comparison, metrics: Sequence[str] = REPORT_METRICS,
+                         table: pd.DataFrame | None = None, what: str = "metrics", ncols: int = 5) -> Figure:
+    """Box plot plus the per-seed points of each metric, per policy, from ``table`` (one row per
+    seed x policy; default ``cmp.results``)."""
+    results = cmp.results if table is None else table
     names = cmp.policy_names
-    nrows, ncols = _grid(len(metrics))
+    nrows, ncols = _grid(len(metrics), ncols)
     fig = _new_figure(3.2 * ncols, 0.6 + 2.8 * nrows)
     axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
     rng = np.random.default_rng(0)  # deterministic jitter
     for ax, m in zip(axes, metrics):
-        data = [cmp.results.loc[cmp.results["policy"] == n, m].dropna().to_numpy(dtype=np.float64) for n in names]
+        data = [results.loc[results["policy"] == n, m].dropna().to_numpy(dtype=np.float64) for n in names]
         ax.boxplot([d if d.size else np.array([np.nan]) for d in data], showfliers=False,
                    medianprops={"color": "k"})
         ax.set_xticks(range(1, len(names) + 1), names, rotation=30, ha="right", fontsize=8)
@@ -188,7 +197,7 @@ def figure_distributions(cmp: Comparison, metrics: Sequence[str] = REPORT_METRIC
         ax.set_title(m, fontsize=9)
     for ax in axes[len(metrics):]:
         ax.set_visible(False)
-    fig.suptitle(f"{cmp.scenario.name}: metrics over {len(cmp.seeds)} seeds", fontsize=10)
+    fig.suptitle(f"{cmp.scenario.name}: {what} over {len(cmp.seeds)} seeds", fontsize=10)
     return fig
 
 
@@ -296,6 +305,9 @@ def write_figures(cmp: Comparison, out_dir: str | Path) -> list[Path]:
     if cmp.timeseries:
         figures += [("price_path.png", figure_price_paths(cmp)), ("depth.png", figure_depth(cmp))]
     figures += [("metrics.png", figure_distributions(cmp)), ("forest.png", figure_forest(cmp))]
+    if not cmp.liquidations.empty:
+        figures.append(("liquidations.png", figure_distributions(
+            cmp, LIQUIDATION_FIGURES, table=cmp.liquidations, what="how the liquidations ran", ncols=3)))
     paths = []
     for name, fig in figures:
         if fig is not None:

@@ -39,6 +39,8 @@ from hypothesis import strategies as st
 
 import liqsim
 from liqsim import EventType
+from liqsim.analysis import liquidation_table
+from liqsim.metrics import RunContext, liquidation_notional
 
 SYSTEM_IDS = (-4, -3, -2, -1)
 IF, VAULT = -1, -2
@@ -421,6 +423,18 @@ class Run:
         return np.concatenate(self.events).tobytes()
 
 
+def check_liquidation_table(run: Run) -> None:
+    """`liqsim.analysis.liquidation_table` of the whole log: one row per LIQUIDATION event, and
+    every forced close lands in a row (it follows a liquidation of its account), so the rows'
+    closes add up to the `liquidation_notional` metric."""
+    ev = np.concatenate(run.events)
+    ctx = RunContext(cash_unit=0.001, perp=0, cash_per_tick_lot=int(run.ex.instrument(0).cash_per_tick_lot),
+                     shock_start=0.0, exogenous_notional=0.0, duration=1.0)
+    table = liquidation_table(ev, ctx)
+    assert len(table) == int((ev["type"] == EventType.LIQUIDATION).sum())
+    assert table["closed_notional_usd"].sum() == pytest.approx(liquidation_notional(ev, ctx), rel=1e-12)
+
+
 def report(run: Run) -> None:
     for k, v in run.counts.items():
         if v:
@@ -438,7 +452,9 @@ MODES = [(m, b) for m in ("ioc_bankruptcy", "partial", "market") for b in ("insu
 @given(data=st.data())
 def test_invariants_hold_after_every_command(mode, backstop, data):
     sc = data.draw(scenarios(mode, backstop))
-    report(Run(sc).run())
+    run = Run(sc).run()
+    report(run)
+    check_liquidation_table(run)
 
 
 @st.composite

@@ -79,58 +79,75 @@ def test_adl_deficit_is_the_accounts_row() -> None:
 
 
 def log(*rows: tuple) -> np.ndarray:
-    """Events from (seq, t_s, type, account, code, side, price, qty, cash, other_leaves)."""
+    """Events from (seq, t_s, type, account, code, side, price, qty, cash, other_leaves
+    [, other_account [, instrument]])."""
     ev = np.zeros(len(rows), dtype=liqsim.EVENT_DTYPE)
-    for i, (seq, t, typ, acct, code, side, price, qty, cash, other) in enumerate(rows):
-        ev[i] = (seq, int(t * 1e9), 0, 0, price, qty, 0, other, cash, acct, 0, 0, code, int(typ), side)
+    for i, row in enumerate(rows):
+        seq, t, typ, acct, code, side, price, qty, cash, other, *rest = row
+        other_account, instrument = (*rest, 0, 0)[:2]
+        ev[i] = (seq, int(t * 1e9), 0, 0, price, qty, 0, other, cash, acct, other_account, instrument,
+                 code, int(typ), side)
     return ev
 
 
 LIQ, FILL, STATE, BAD = EventType.LIQUIDATION, EventType.FILL, EventType.STATE, EventType.BAD_DEBT
+TAKE = EventType.TAKEOVER
 LC = int(Reason.LIQUIDATION)
+IF = int(liqsim.SystemAccount.INSURANCE_FUND)
 EVENTS = log(
-    # seq, t,   type, acct, code, side, price, qty, cash,     other_leaves
+    # seq, t,   type, acct, code, side, price, qty, cash,     other_leaves [, other_account, instrument]
     (1, 1.0, LIQ, 7, 0, 0, 0, 0, 50_000, 100_000),       # ratio 0.5, continuous, no halt yet
     (2, 1.0, FILL, 7, LC, -1, 100, 300, 0, 0),           # 30 USD closed by liquidation 1
     (3, 1.0, FILL, 7, 0, -1, 100, 999, 0, 0),            # a plain fill: not a forced close
     (4, 2.0, STATE, -1, 1, 1, 0, 0, 0, 0),               # halted
     (5, 3.0, LIQ, 8, 0, 0, 0, 0, -20_000, 10_000),       # ratio -2, during the halt
-    (6, 3.0, BAD, 8, 0, 0, 0, 0, 20_000, 0),             # 20 USD deficit of account 8
-    (7, 10.0, STATE, -1, 0, 0, 0, 0, 0, 0),              # reopened at t = 10
-    (8, 25.0, LIQ, 7, 0, 0, 0, 0, -1_000, 10_000),       # account 7 again, 15 s after it
-    (9, 25.0, FILL, 7, LC, -1, 200, 500, 0, 0),          # 100 USD: the later liquidation's
-    (10, 26.0, BAD, 9, 0, 0, 0, 0, 5_000, 0),            # never liquidated: in no row
-    (11, 80.0, LIQ, 9, 0, 0, 0, 0, 1_000, 0),            # no maintenance: ratio NaN
+    (6, 3.0, TAKE, 8, 0, -1, 100, 100, 0, 0, IF),        # 10 USD taken over by the fund
+    (7, 3.0, BAD, 8, 0, 0, 0, 0, 20_000, 0),             # ADL deficit of 20 USD ...
+    (8, 3.0, BAD, 8, 0, 0, 0, 0, 5_000, 0, IF),          # ... 5 of which came back to the fund
+    (9, 5.0, STATE, -1, 0, 1, 0, 0, 0, 0, 0, 1),         # another instrument halts: not the perp
+    (10, 10.0, STATE, -1, 0, 0, 0, 0, 0, 0),             # the perp reopens at t = 10
+    (11, 25.0, LIQ, 7, 0, 0, 0, 0, -1_000, 10_000),      # account 7 again, 15 s after it
+    (12, 25.0, FILL, 7, LC, -1, 200, 500, 0, 0),         # 100 USD: the later liquidation's
+    (13, 26.0, BAD, 9, 0, 0, 0, 0, 5_000, 0, IF),        # never liquidated: in no row
+    (14, 30.0, BAD, 7, 0, 0, 0, 0, 3_000, 0, IF),        # account 7 trades itself under later
+    (15, 80.0, LIQ, 9, 0, 0, 0, 0, 1_000, 0),            # no maintenance: ratio NaN
+    (16, 90.0, STATE, -1, 1, 1, 0, 0, 0, 0),             # the perp halts again
+    (17, 95.0, LIQ, 10, 0, 0, 0, 0, 500, 1_000),         # halted: no time since a reopening
 )
 
 
 def test_attribution_and_halt_timing() -> None:
     t = liquidation_table(EVENTS, CTX)
-    assert t["seq"].tolist() == [1, 5, 8, 11]
-    assert t["t"].tolist() == [1.0, 3.0, 25.0, 80.0]
-    assert t["equity_usd"].tolist() == pytest.approx([50, -20, -1, 1])
-    assert t["margin_ratio"].tolist()[:3] == pytest.approx([0.5, -2, -0.1])
-    assert math.isnan(t["margin_ratio"].iloc[3])
-    assert t["closed_notional_usd"].tolist() == pytest.approx([30, 0, 100, 0])
-    assert t["deficit_usd"].tolist() == pytest.approx([0, 20, 0, 0])
-    assert t["halted"].tolist() == [False, True, False, False]
-    assert t["since_reopen_s"].tolist()[2:] == [15.0, 70.0]
-    assert np.isnan(t["since_reopen_s"].to_numpy()[:2]).all()
-    # Any order of the same events gives the same table; a DataFrame works like the array.
+    assert t["seq"].tolist() == [1, 5, 11, 15, 17]
+    assert t["t"].tolist() == [1.0, 3.0, 25.0, 80.0, 95.0]
+    assert t["account"].tolist() == [7, 8, 7, 9, 10]
+    assert t["equity_usd"].tolist() == pytest.approx([50, -20, -1, 1, 0.5])
+    ratio = t["margin_ratio"].tolist()
+    assert ratio[:3] + ratio[4:] == pytest.approx([0.5, -2, -0.1, 0.5]) and math.isnan(ratio[3])
+    assert t["closed_notional_usd"].tolist() == pytest.approx([30, 10, 100, 0, 0])
+    # 20 left to ADL, of which the fund paid 5 back: 20, not 25. Later deficits: no row.
+    assert t["deficit_usd"].tolist() == pytest.approx([0, 20, 0, 0, 0])
+    assert t["halted"].tolist() == [False, True, False, False, True]
+    since = t["since_reopen_s"].to_numpy()
+    assert since[2:4].tolist() == [15.0, 70.0] and np.isnan(since[[0, 1, 4]]).all()
+    # Any order of the same events gives the same table; a DataFrame or a mapping of columns
+    # works like the array.
     shuffled = EVENTS[np.random.default_rng(1).permutation(len(EVENTS))]
     pd.testing.assert_frame_equal(liquidation_table(shuffled, CTX), t)
     pd.testing.assert_frame_equal(liquidation_table(pd.DataFrame(EVENTS), CTX), t)
+    columns = {name: EVENTS[name] for name in EVENTS.dtype.names}
+    pd.testing.assert_frame_equal(liquidation_table(columns, CTX), t)
 
 
 def test_summarize() -> None:
     s = summarize(liquidation_table(EVENTS, CTX))
     assert list(s) == list(SUMMARY_NAMES)
-    assert s["liquidations"] == 4 and s["underwater_share"] == 0.5
-    assert s["margin_ratio_median"] == pytest.approx(-0.1)  # of 0.5, -2, -0.1 (NaN left out)
-    assert s["underwater_notional_share"] == pytest.approx(100 / 130)
-    assert s["reopen_burst_share"] == pytest.approx(100 / 130)  # 15 s after the reopening
+    assert s["liquidations"] == 5 and s["accounts"] == 4 and s["underwater_share"] == 0.4
+    assert s["margin_ratio_median"] == pytest.approx(0.2)  # of 0.5, -2, -0.1, 0.5 (NaN left out)
+    assert s["underwater_notional_share"] == pytest.approx(110 / 140)
+    assert s["reopen_burst_share"] == pytest.approx(100 / 140)  # 15 s after the reopening
     assert summarize(liquidation_table(EVENTS, CTX), burst_s=10)["reopen_burst_share"] == 0
-    assert s["deficit_usd"] == pytest.approx(20) and s["t_median"] == 14.0
+    assert s["deficit_usd"] == pytest.approx(20) and s["t_median"] == 25.0
     empty = summarize(liquidation_table(EVENTS[:0], CTX))
     assert empty["liquidations"] == 0 and math.isnan(empty["margin_ratio_median"])
 

@@ -98,16 +98,22 @@ def test_run_metrics_and_events(smoke_run: liqsim.harness.RunResult) -> None:
     assert len(r.timeseries) == 601
 
 
-def test_run_liquidations(smoke_run: liqsim.harness.RunResult) -> None:
-    liq = smoke_run.liquidations()
-    assert len(liq) == len(smoke_run.events_by_type()["liquidation"])
+@pytest.mark.parametrize("policy", ["none", "dcb", "partial_liquidation", "adl_at_mark", "luld+liq_pause"])
+def test_run_liquidations(policy: str, smoke_run: liqsim.harness.RunResult) -> None:
+    r = smoke_run if policy == "none" else run(SMOKE, policy, seed=0)
+    liq = r.liquidations()
+    assert len(liq) == len(r.events_by_type()["liquidation"]) > 0
     # The per-liquidation closes are exactly the fills the run metrics count.
-    assert liq["closed_notional_usd"].sum() == pytest.approx(smoke_run.metrics["liquidation_notional"], rel=1e-12)
-    assert smoke_run.liquidation_summary == summarize(liq)
-    assert smoke_run.liquidation_summary["liquidations"] == len(liq) > 0
-    halted = run(SMOKE, "dcb", seed=0)
-    assert halted.metrics["halt_count"] > 0
-    assert halted.liquidations()["since_reopen_s"].notna().any()  # liquidations after a reopening
+    assert liq["closed_notional_usd"].sum() == pytest.approx(r.metrics["liquidation_notional"], rel=1e-12)
+    assert r.liquidation_summary == pytest.approx(summarize(liq), nan_ok=True)
+    if r.metrics["halt_count"] > 0:  # some liquidations run halted, some after a reopening
+        assert liq["halted"].any() and liq["since_reopen_s"].notna().any()
+        assert liq.loc[liq["halted"], "since_reopen_s"].isna().all()
+    else:
+        assert not liq["halted"].any() and liq["since_reopen_s"].isna().all()
+
+
+def test_run_liquidations_needs_the_events(smoke_run: liqsim.harness.RunResult) -> None:
     with pytest.raises(liqsim.InvalidConfigError, match="no event log"):
         liqsim.harness.RunResult(SMOKE, "none", 0, smoke_run.metrics).liquidations()
 
@@ -231,10 +237,19 @@ def test_compare_table(local_table: Comparison, smoke_run: liqsim.harness.RunRes
     liq = local_table.liquidations
     assert list(liq.columns) == ["seed", "policy", *SUMMARY_NAMES]
     assert liq[["seed", "policy"]].equals(res[["seed", "policy"]])
-    assert liq.iloc[0][list(SUMMARY_NAMES)].tolist() == list(smoke_run.liquidation_summary.values())
+    assert liq.iloc[0][list(SUMMARY_NAMES)].tolist() == pytest.approx(list(smoke_run.liquidation_summary.values()),
+                                                                      nan_ok=True)
     med = local_table.liquidation_medians()
     assert list(med.index) == ["none", "luld"]
     assert med.loc["luld", "liquidations"] == liq[liq.policy == "luld"]["liquidations"].median()
+
+
+def test_liquidation_medians_without_liquidations(local_table: Comparison) -> None:
+    bare = Comparison(scenario=local_table.scenario, policies=local_table.policies, seeds=local_table.seeds,
+                      results=local_table.results)
+    med = bare.liquidation_medians()
+    assert list(med.index) == ["none", "luld"] and list(med.columns) == list(SUMMARY_NAMES)
+    assert med.isna().all().all()
 
 
 def test_compare_process_pool_matches_in_process(local_table: Comparison) -> None:

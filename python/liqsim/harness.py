@@ -113,7 +113,7 @@ class RunResult:
         - ``DIR/liquidations.parquet``: `liquidations` (one row per liquidation, in USD).
         """
         if self.timeseries is None or self.events is None or self.context is None:
-            raise InvalidConfigError("to_parquet needs the time series and the event log "
+            raise InvalidConfigError("to_parquet needs the time series, the event log and the run context "
                                      "(use run(), or compare(keep_runs=True))")
         path = Path(out)
         (path / "events").mkdir(parents=True, exist_ok=True)
@@ -446,7 +446,10 @@ class Comparison:
         return [p.name for p in self.policies]
 
     def liquidation_medians(self) -> pd.DataFrame:
-        """One row per policy: medians over seeds of the `liquidations` figures."""
+        """One row per policy: medians over seeds of the `liquidations` figures (NaN where a
+        policy has none, as in a `Comparison` built without them)."""
+        if self.liquidations.empty:
+            return pd.DataFrame(np.nan, index=pd.Index(self.policy_names, name="policy"), columns=list(SUMMARY_NAMES))
         med = self.liquidations.groupby("policy", sort=False)[list(SUMMARY_NAMES)].median()
         med = med.reindex(self.policy_names)
         med.index.name = "policy"

@@ -257,15 +257,19 @@ def _nanmean(x: np.ndarray) -> float:
 # --------------------------------------------------------------------------------------------
 # liquidations (events)
 
+def _forced_mask(typ: np.ndarray, code: np.ndarray) -> np.ndarray:
+    """The forced-close fills among events: FILL events with code LIQUIDATION and TAKEOVER events
+    (also `liqsim.analysis`, so both count the same fills)."""
+    return ((typ == _FILL) & (code == _LIQUIDATION_CODE)) | (typ == _TAKEOVER)
+
+
 def _forced_closes(events: EventsLike, ctx: RunContext) -> tuple[np.ndarray, np.ndarray]:
     """(USD notional, is_long) of every forced-close fill: FILL events with code LIQUIDATION
     (the liquidated account's IOC, side = its taker side) and TAKEOVER events (price = the
     bankruptcy price, side = the closing side). A sell closes a long."""
     if isinstance(events, _EventColumns) and events.forced is not None:
         return events.forced
-    typ = _ev(events, "type")
-    code = _ev(events, "code")
-    sel = ((typ == _FILL) & (code == _LIQUIDATION_CODE)) | (typ == _TAKEOVER)
+    sel = _forced_mask(_ev(events, "type"), _ev(events, "code"))
     price = _ev(events, "price")[sel]
     qty = _ev(events, "qty")[sel]
     side = _ev(events, "side")[sel]

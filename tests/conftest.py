@@ -37,3 +37,27 @@ def brief(events: np.ndarray) -> list[tuple]:
         out.append((t, code, int(e["order_id"]), int(e["other_order_id"]), int(e["price"]),
                     int(e["qty"]), int(e["leaves"])))
     return out
+
+
+def setup_liquidation(insurance: float, bid: float | None, adl_rule: str = "pnl_leverage"):
+    """A hand-computable liquidation (test_clearing, test_analysis). Units: 1 tick = 1 USD, 1 lot
+    = 0.001 BTC, 1 cash unit = 0.001 USD. L: long 0.5 BTC @ 50,000 on 5,000 USD (bankrupt at
+    40,000). W long 0.5, S1 short 0.6 (30,000 USD), S2 short 0.4 (5,000 USD), all at 50,000; M
+    a market maker bidding `bid` for 0.5 (none if None); mark source external, at 50,000.
+    Returns the exchange with its events drained, and (L, W, S1, S2, M)."""
+    ex = liqsim.Exchange(cash_unit=0.001, risk=liqsim.RiskConfig(adl_rule=adl_rule, clearance_fee=0.005))
+    ex.add_instrument("BTC", tick_size=1.0, lot_size=0.001, mark_source="external")
+    L, W, S1, S2, M = (ex.add_account() for _ in range(5))
+    for acct, usd in ((L, 5_000), (W, 100_000), (S1, 30_000), (S2, 5_000), (M, 1_000_000)):
+        ex.deposit(acct, usd)
+    ex.fund_insurance(insurance)
+    ex.submit(0, S1, "sell", 50_000, 0.6)
+    ex.submit(0, L, "buy", 50_000, 0.5)
+    ex.submit(0, W, "buy", 50_000, 0.1)
+    ex.submit(0, S2, "sell", 50_000, 0.4)
+    ex.submit(0, W, "buy", 50_000, 0.4)
+    if bid is not None:
+        ex.submit(0, M, "buy", bid, 0.5)
+    ex.set_mark(0, 50_000)
+    ex.drain_events()
+    return ex, (L, W, S1, S2, M)

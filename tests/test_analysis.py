@@ -1,7 +1,8 @@
 """Per-liquidation analysis (`liqsim.analysis`): hand-computed rows from real liquidations, and
 attribution and halt timing on a hand-written event log.
 
-Units in the exchange cases: 1 tick = 1 USD, 1 lot = 0.001 BTC, 1 cash unit = 0.001 USD.
+Units in the exchange cases (conftest.setup_liquidation): 1 tick = 1 USD, 1 lot = 0.001 BTC,
+1 cash unit = 0.001 USD.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import pandas as pd
 import pytest
 
 import liqsim
+from conftest import setup_liquidation
 from liqsim import EventType, Reason
 from liqsim.analysis import LIQUIDATION_COLUMNS, SUMMARY_NAMES, liquidation_table, summarize
 from liqsim.metrics import RunContext, liquidation_notional
@@ -22,23 +24,8 @@ CTX = RunContext(cash_unit=0.001, perp=0, cash_per_tick_lot=1, shock_start=0.0,
 
 
 def liquidated(insurance: float, bid: float | None, mark: float) -> np.ndarray:
-    """L long 0.5 BTC @ 50,000 on 5,000 USD (bankrupt at 40,000), shorts S1 0.6 / S2 0.4 on
-    30,000 / 5,000 USD and a market maker M; then the mark moves to `mark`. The events after."""
-    ex = liqsim.Exchange(cash_unit=0.001, risk=liqsim.RiskConfig(clearance_fee=0.005))
-    ex.add_instrument("BTC", tick_size=1.0, lot_size=0.001, mark_source="external")
-    L, W, S1, S2, M = (ex.add_account() for _ in range(5))
-    for acct, usd in ((L, 5_000), (W, 100_000), (S1, 30_000), (S2, 5_000), (M, 1_000_000)):
-        ex.deposit(acct, usd)
-    ex.fund_insurance(insurance)
-    ex.submit(0, S1, "sell", 50_000, 0.6)
-    ex.submit(0, L, "buy", 50_000, 0.5)
-    ex.submit(0, W, "buy", 50_000, 0.1)
-    ex.submit(0, S2, "sell", 50_000, 0.4)
-    ex.submit(0, W, "buy", 50_000, 0.4)
-    if bid is not None:
-        ex.submit(0, M, "buy", bid, 0.5)
-    ex.set_mark(0, 50_000)
-    ex.drain_events()
+    """The events after the mark of `setup_liquidation`'s market moves to `mark`."""
+    ex, _ = setup_liquidation(insurance, bid)
     ex.set_mark(0, mark)
     return ex.drain_events()
 

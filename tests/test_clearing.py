@@ -10,6 +10,7 @@ from __future__ import annotations
 import pytest
 
 import liqsim
+from conftest import setup_liquidation
 from liqsim import EventType, SystemAccount
 
 IF = int(SystemAccount.INSURANCE_FUND)
@@ -129,26 +130,6 @@ def test_short_liquidation_price_and_cross_margin_with_two_instruments():
     # Cross: the ETH position (10,000 notional, MM 40, no PnL yet) joins the wallet:
     # LP = (WB - TMM1 + UPNL1 + cum + Q*EP) / (Q*MMR + Q) = (10,000 - 40 + 50 + 50,000) / 1.005
     assert ex.liquidation_price(a, 0) == pytest.approx(60_010 / 1.005)
-
-
-def setup_liquidation(insurance: float, bid: float | None, adl_rule: str = "pnl_leverage"):
-    """L: long 0.5 BTC @ 50,000 on 5,000 USD (bankrupt at 40,000). W long 0.5, S1 short 0.6
-    (30,000 USD), S2 short 0.4 (5,000 USD), all at 50,000; mark source external."""
-    ex = make(liqsim.RiskConfig(adl_rule=adl_rule, clearance_fee=0.005), mark_source="external")
-    L, W, S1, S2, M = (ex.add_account() for _ in range(5))
-    for acct, usd in ((L, 5_000), (W, 100_000), (S1, 30_000), (S2, 5_000), (M, 1_000_000)):
-        ex.deposit(acct, usd)
-    ex.fund_insurance(insurance)
-    ex.submit(0, S1, "sell", 50_000, 0.6)
-    ex.submit(0, L, "buy", 50_000, 0.5)
-    ex.submit(0, W, "buy", 50_000, 0.1)
-    ex.submit(0, S2, "sell", 50_000, 0.4)
-    ex.submit(0, W, "buy", 50_000, 0.4)
-    if bid is not None:
-        ex.submit(0, M, "buy", bid, 0.5)
-    ex.set_mark(0, 50_000)
-    ex.drain_events()
-    return ex, (L, W, S1, S2, M)
 
 
 def test_liquidation_in_the_book_leaves_surplus_to_the_fund():

@@ -66,7 +66,7 @@ class RunResult:
         context: the run's units and constants (`liqsim.metrics.RunContext`), which turn the
             event log's integers into USD.
         liquidation_summary: `liqsim.analysis.summarize` of the run's liquidations (how late
-            they ran, how much closed right after reopenings, the deficits they left).
+            they ran, how much closed right after reopenings, the deficits recorded for them).
     """
 
     scenario: str

@@ -342,8 +342,9 @@ _LIQ_NOTE = ("`liquidations.csv` has these per seed (`liqsim.analysis.summarize`
              "equity / maintenance margin when a liquidation ran (below 1 at once without a breaker; "
              "far below 1 or negative: it waited, or the mark jumped); `underwater_*`: liquidations that "
              "ran with negative equity (count share, notional share); `reopen_burst_share`: share of "
-             "liquidation notional closed within 30 s after a halt ended; `deficit_usd`: losses the "
-             "liquidated accounts could not cover; `t_median`: median liquidation time (s).")
+             "liquidation notional closed in continuous trading within 30 s after a halt ended; "
+             "`deficit_usd`: deficits recorded for the liquidated accounts (left to ADL, or paid by the "
+             "fund when they ended flat below zero); `t_median`: median liquidation time (s).")
 
 
 def write_report(cmp: Comparison, out_dir: str | Path) -> Path:

@@ -28,7 +28,7 @@ def test_run_writes_contract(tmp_path: Path) -> None:
     assert (out / "timeseries.parquet").is_file()
     assert (out / "events" / "fill.parquet").is_file()
     assert len(pd.read_parquet(out / "liquidations.parquet")) == len(pd.read_parquet(out / "events" / "liquidation.parquet"))
-    assert "liquidation_notional" in p.stdout
+    assert "liquidation_notional" in p.stdout and "liquidated margin_ratio_median" in p.stdout
 
 
 def test_compare_writes_report(tmp_path: Path) -> None:

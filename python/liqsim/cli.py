@@ -107,12 +107,14 @@ def policies_cmd() -> None:
 @click.option("--seed", "-s", default=0, show_default=True, type=click.IntRange(0, 2**64 - 1))
 @click.option("--out", "-o", required=True, metavar="DIR",
               type=click.Path(file_okay=False, path_type=Path),
-              help="Output directory: metrics.json, timeseries.parquet, events/<type>.parquet.")
+              help="Output directory: metrics.json, timeseries.parquet, events/<type>.parquet, "
+                   "liquidations.parquet.")
 @_progress_option
 def run_cmd(scenario: str, policy: str, seed: int, out: Path, progress: bool | None) -> None:
     """Run a scenario once under a policy.
 
-    DIR gets metrics.json, timeseries.parquet and events/<type>.parquet.
+    DIR gets metrics.json, timeseries.parquet, events/<type>.parquet and liquidations.parquet
+    (one row per liquidation: margin ratio when it ran, closes, deficit, halt timing).
     """
     from .harness import HEADLINE_METRICS, run
     from .report import fmt_number
@@ -124,8 +126,12 @@ def run_cmd(scenario: str, policy: str, seed: int, out: Path, progress: bool | N
     with _errors():
         res = run(sc, pol[0], seed, progress=_progress(progress))
         res.to_parquet(out)
-    for m in HEADLINE_METRICS:
-        click.echo(f"{m:>22}  {fmt_number(res.metrics[m])}")
+    rows = [(m, res.metrics[m]) for m in HEADLINE_METRICS]
+    rows += [(f"liquidated {k}", res.liquidation_summary[k])
+             for k in ("accounts", "underwater_share", "margin_ratio_median", "reopen_burst_share")]
+    width = max(len(name) for name, _ in rows)
+    for name, value in rows:
+        click.echo(f"{name:>{width}}  {fmt_number(value)}")
     click.echo(f"wrote {out}")
 
 

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 import liqsim
-from liqsim.breakers import DCB, LULD, Breakers, LiqPause, PriceBand
+from liqsim.breakers import DCB, LULD, Breakers, LiqPause, LiqThrottle, PriceBand
 from liqsim.analysis import SUMMARY_NAMES, summarize
 from liqsim.harness import HEADLINE_METRICS, Comparison, compare, fork, run, simulation
 from liqsim.metrics import METRIC_NAMES
@@ -63,6 +63,26 @@ def test_policy_combinations() -> None:
     assert get_policy("luld+luld").breakers == get_policy("luld").breakers
     with pytest.raises(liqsim.InvalidConfigError, match="adl_rule"):
         get_policy("adl_bitmex+adl_pro_rata")
+
+
+def test_policy_dollars_scale_with_the_scenario() -> None:
+    """Named policies state the throttle in real-day USD ($100M per 60 s); each scenario runs it
+    at its own scale, like its insurance fund."""
+    caps = {name: get_policy("dcb+liq_throttle").breakers_for(liqsim.scenarios.get(name)).policies[1].global_cap
+            for name in ("nov21-2025", "oct10-2025", SMOKE)}
+    assert caps == {"nov21-2025": 1e6, "oct10-2025": 5e6, SMOKE: 1e4}
+    nov21 = liqsim.scenarios.get("nov21-2025")
+    assert get_policy("dcb+liq_throttle").breakers_for(nov21).policies[0] == DCB()  # prices and times as they are
+    assert get_policy("none").breakers_for(nov21) is None
+    scaled = Breakers((LiqThrottle(global_cap=4e6, account_cap=2e5, window=30.0),)).scaled(0.5).policies[0]
+    assert (scaled.global_cap, scaled.account_cap, scaled.window) == (2e6, 1e5, 30.0)
+    for bad in (0, -1.0, math.nan, math.inf, True):
+        with pytest.raises(liqsim.InvalidConfigError, match="scale factor"):
+            Breakers((LiqThrottle(),)).scaled(bad)
+    # On smoke (1/10,000 scale) the throttle is $10,000 a minute and holds most liquidations back.
+    held = run(SMOKE, "liq_throttle", seed=0).metrics
+    free = run(SMOKE, "none", seed=0).metrics
+    assert held["liquidation_count"] < free["liquidation_count"] / 4
 
 
 @pytest.mark.parametrize("name", ["nope", "luld+nope", "", "luld,dcb"])

@@ -11,6 +11,7 @@ converted once to the engine's integer units.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass, field
 
@@ -128,6 +129,10 @@ class LiqThrottle:
     account_cap: float = 0.0
     window: float = 60.0
 
+    def scaled(self, factor: float) -> LiqThrottle:
+        """The same throttle with its caps (USD notional) multiplied by `factor`."""
+        return dataclasses.replace(self, global_cap=self.global_cap * factor, account_cap=self.account_cap * factor)
+
     def apply(self, c: _core.ControlSpec, tick_size: float, cash_unit: float) -> None:
         if self.global_cap <= 0 and self.account_cap <= 0:
             raise InvalidConfigError("liq_throttle needs a positive global_cap or account_cap")
@@ -178,6 +183,16 @@ class Breakers:
 
     def __post_init__(self) -> None:
         self.to_spec(1.0, 1e-6)
+
+    def scaled(self, factor: float) -> Breakers:
+        """The same breakers with every USD notional amount (the liquidation throttle's caps)
+        multiplied by `factor`; prices, percentages and times unchanged. Experiments use it to
+        run a policy stated in real-day dollars on a scaled-down scenario
+        (`liqsim.Policy.breakers_for`)."""
+        if isinstance(factor, bool) or not isinstance(factor, (int, float)) or not (math.isfinite(factor) and factor > 0):
+            raise InvalidConfigError(f"scale factor must be a finite number > 0, got {factor!r}")
+        return dataclasses.replace(self, policies=tuple(
+            p.scaled(factor) if isinstance(p, LiqThrottle) else p for p in self.policies))
 
     def to_spec(self, tick_size: float, cash_unit: float) -> _core.ControlSpec:
         """The engine's integer ControlSpec for an instrument with this tick size."""

@@ -175,7 +175,7 @@ def simulation(scenario: ScenarioLike, policy: PolicyLike = "none", seed: int = 
     """The (not yet run) `Simulation` of ``scenario`` under ``policy`` with ``seed``: what `run`
     runs, for when you want to step it, inspect the exchange or add Python agents yourself."""
     sc, pol = _scenario(scenario), get_policy(policy)
-    return Simulation(sc, _seed(seed), breakers=pol.breakers, risk=pol.risk_for(sc))
+    return Simulation(sc, _seed(seed), breakers=pol.breakers_for(sc), risk=pol.risk_for(sc))
 
 
 def _result(sim: Simulation, policy: str, *, keep_timeseries: bool = True,
@@ -227,7 +227,7 @@ def _fork(sc: Scenario, policies: Sequence[Policy], seed: int, at: float, *, kee
     for p in policies:
         branch = base.copy()
         if p.breakers != policies[0].breakers:
-            branch.set_breakers(p.breakers)
+            branch.set_breakers(p.breakers_for(sc))
         branch.run(progress=progress)
         out.append(_result(branch, p.name, keep_timeseries=keep_timeseries, keep_events=keep_events))
         del branch

@@ -8,6 +8,12 @@ with `dataclasses.replace` to ``scenario.risk``). Get one by name with `get_poli
     get_policy("dcb+liq_throttle")     # any "+" combination of named policies
     get_policy(Policy("my_band", breakers=Breakers((PriceBand(0.02),))))  # your own
 
+Dollar amounts in a policy's breakers (the liquidation throttle's caps) are real-day USD: a
+policy runs a scenario with them multiplied by the scenario's `scale` (`Policy.breakers_for`),
+as the scenario scales its own dollars (insurance fund, flows). So ``liq_throttle``, $100M of
+liquidation notional per 60 s of the real day, is $1M per minute on a 1/100 preset and $5M on
+the 1/20 ``oct10-2025``: the same throttle relative to the market on every day.
+
 Combinations merge the breaker parts (each breaker kind at most once) and the clearing changes
 (a field may be set only once). ``liq_pause`` defers liquidations while the book is halted, so
 it needs something that halts the book: alone it is paired with LULD, as on real venues where
@@ -41,7 +47,8 @@ class Policy:
     Attributes:
         name: label used in tables, file names and figures (unique within a comparison).
         description: one line for reports.
-        breakers: breakers on the perp, or None for none.
+        breakers: breakers on the perp, or None for none. Their dollar amounts are real-day
+            USD, scaled to each scenario by `breakers_for`.
         risk_changes: ``(field, value)`` pairs replacing fields of the scenario's `RiskConfig`
             (e.g. ``(("adl_rule", "pro_rata"),)``); empty to keep the scenario's rules.
     """
@@ -85,6 +92,11 @@ class Policy:
         """The clearing rules this policy runs ``scenario`` with."""
         return self.apply_risk(scenario.risk)
 
+    def breakers_for(self, scenario: Scenario) -> Breakers | None:
+        """The breakers this policy runs ``scenario`` with: `breakers` with their dollar amounts
+        (stated for the real day) scaled by ``scenario.scale``."""
+        return None if self.breakers is None else self.breakers.scaled(scenario.scale)
+
 
 PolicyLike = Union[str, Policy]
 """A policy name (``"luld"``, ``"dcb+liq_throttle"``) or a `Policy`."""
@@ -93,6 +105,10 @@ PolicyLike = Union[str, Policy]
 def _breakers(*parts: BreakerPart) -> Breakers:
     return Breakers(tuple(parts))
 
+
+#: The named throttle: $100M of liquidation notional per 60 s at the real day's size (about 30%
+#: of 10 Oct 2025's peak minute in the oct10 preset, several times its median one).
+_THROTTLE = LiqThrottle(global_cap=100e6)
 
 POLICIES: dict[str, Policy] = {p.name: p for p in (
     Policy("none", "no breakers, the scenario's clearing rules"),
@@ -105,12 +121,12 @@ POLICIES: dict[str, Policy] = {p.name: p for p in (
            _breakers(Velocity())),
     Policy("market_wide", "market-wide breaker: -7% / -13% / -20% -> 15 min / 15 min / close",
            _breakers(MarketWide())),
-    Policy("liq_throttle", "liquidation notional capped per 60 s window; excess waits",
-           _breakers(LiqThrottle())),
+    Policy("liq_throttle", "liquidations capped at $100M notional (real-day USD) per 60 s window; excess waits",
+           _breakers(_THROTTLE)),
     Policy("liq_pause", "liquidations wait while the book is halted (halts from LULD)",
            _breakers(LULD(), LiqPause())),
     Policy("luld+liq_pause", "LULD halts, liquidations wait during them", _breakers(LULD(), LiqPause())),
-    Policy("dcb+liq_throttle", "CME DCB plus a liquidation throttle", _breakers(DCB(), LiqThrottle())),
+    Policy("dcb+liq_throttle", "CME DCB plus the liquidation throttle", _breakers(DCB(), _THROTTLE)),
     Policy("adl_pro_rata", "ADL pro rata over the opposite-side positions (largest remainder)",
            risk_changes=(("adl_rule", "pro_rata"),)),
     Policy("adl_bitmex", "ADL ranked BitMEX-style (PnL% x leverage)", risk_changes=(("adl_rule", "bitmex"),)),

@@ -74,8 +74,9 @@ def test_policy_dollars_scale_with_the_scenario() -> None:
     nov21 = liqsim.scenarios.get("nov21-2025")
     assert get_policy("dcb+liq_throttle").breakers_for(nov21).policies[0] == DCB()  # prices and times as they are
     assert get_policy("none").breakers_for(nov21) is None
+    # The market-wide cap scales; a per-account cap does not (scaled scenarios keep account sizes).
     scaled = Breakers((LiqThrottle(global_cap=4e6, account_cap=2e5, window=30.0),)).scaled(0.5).policies[0]
-    assert (scaled.global_cap, scaled.account_cap, scaled.window) == (2e6, 1e5, 30.0)
+    assert (scaled.global_cap, scaled.account_cap, scaled.window) == (2e6, 2e5, 30.0)
     for bad in (0, -1.0, math.nan, math.inf, True):
         with pytest.raises(liqsim.InvalidConfigError, match="scale factor"):
             Breakers((LiqThrottle(),)).scaled(bad)
@@ -201,6 +202,8 @@ def test_fork_baseline_equals_uninterrupted_run(smoke_run: liqsim.harness.RunRes
     pd.testing.assert_frame_equal(b.timeseries, smoke_run.timeseries, check_exact=True)
     assert np.array_equal(b.events, smoke_run.events)
     assert b.exogenous_notional == smoke_run.exogenous_notional
+    # The throttle branch runs with the throttle scaled to smoke's 1/10,000 ($10,000 a minute).
+    assert branches["liq_throttle"].metrics["liquidation_count"] < b.metrics["liquidation_count"] / 4
     # branches share the history up to the fork
     for r in branches.values():
         pre = r.timeseries[r.timeseries["t"] < 200.0]

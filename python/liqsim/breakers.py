@@ -123,15 +123,22 @@ class MarketWide:
 @dataclass(frozen=True)
 class LiqThrottle:
     """Cap on liquidation notional (USD) per fixed `window` seconds, across all accounts and
-    per account; liquidations beyond it wait for the next window."""
+    per account; liquidations beyond it wait for the next window.
+
+    Given straight to an `Exchange` or `Simulation`, the caps are that engine's dollars. Inside
+    a `liqsim.Policy` they are real-day dollars: experiments scale `global_cap` with the
+    scenario (`Policy.breakers_for`), so the default $5M becomes $50,000 on a 1/100 preset.
+    The named policy ``liq_throttle`` uses $100M."""
 
     global_cap: float = 5_000_000.0
     account_cap: float = 0.0
     window: float = 60.0
 
     def scaled(self, factor: float) -> LiqThrottle:
-        """The same throttle with its caps (USD notional) multiplied by `factor`."""
-        return dataclasses.replace(self, global_cap=self.global_cap * factor, account_cap=self.account_cap * factor)
+        """The same throttle for a market `factor` times the size: the global cap multiplied, the
+        per-account cap kept (scaling a scenario changes how many traders there are, not how
+        large each one is: `Scenario.scaled`)."""
+        return dataclasses.replace(self, global_cap=self.global_cap * factor)
 
     def apply(self, c: _core.ControlSpec, tick_size: float, cash_unit: float) -> None:
         if self.global_cap <= 0 and self.account_cap <= 0:
@@ -185,10 +192,10 @@ class Breakers:
         self.to_spec(1.0, 1e-6)
 
     def scaled(self, factor: float) -> Breakers:
-        """The same breakers with every USD notional amount (the liquidation throttle's caps)
-        multiplied by `factor`; prices, percentages and times unchanged. Experiments use it to
-        run a policy stated in real-day dollars on a scaled-down scenario
-        (`liqsim.Policy.breakers_for`)."""
+        """The same breakers for a market `factor` times the size: market-wide USD amounts (the
+        liquidation throttle's global cap) multiplied; per-account amounts, prices, percentages
+        and times unchanged. Experiments use it to run a policy stated in real-day dollars on a
+        scaled-down scenario (`liqsim.Policy.breakers_for`)."""
         if isinstance(factor, bool) or not isinstance(factor, (int, float)) or not (math.isfinite(factor) and factor > 0):
             raise InvalidConfigError(f"scale factor must be a finite number > 0, got {factor!r}")
         return dataclasses.replace(self, policies=tuple(

@@ -8,11 +8,11 @@ with `dataclasses.replace` to ``scenario.risk``). Get one by name with `get_poli
     get_policy("dcb+liq_throttle")     # any "+" combination of named policies
     get_policy(Policy("my_band", breakers=Breakers((PriceBand(0.02),))))  # your own
 
-Dollar amounts in a policy's breakers (the liquidation throttle's caps) are real-day USD: a
-policy runs a scenario with them multiplied by the scenario's `scale` (`Policy.breakers_for`),
-as the scenario scales its own dollars (insurance fund, flows). So ``liq_throttle``, $100M of
-liquidation notional per 60 s of the real day, is $1M per minute on a 1/100 preset and $5M on
-the 1/20 ``oct10-2025``: the same throttle relative to the market on every day.
+Dollar amounts in a policy's breakers (the liquidation throttle's global cap) are real-day
+USD: a policy runs a scenario with them multiplied by the scenario's `scale`
+(`Policy.breakers_for`), as the scenario scales its own market-wide dollars (insurance fund,
+flows). So ``liq_throttle``, $100M of liquidation notional per 60 s of the real day, is $1M per
+minute on a 1/100 preset and $5M on the 1/20 ``oct10-2025``.
 
 Combinations merge the breaker parts (each breaker kind at most once) and the clearing changes
 (a field may be set only once). ``liq_pause`` defers liquidations while the book is halted, so
@@ -106,8 +106,9 @@ def _breakers(*parts: BreakerPart) -> Breakers:
     return Breakers(tuple(parts))
 
 
-#: The named throttle: $100M of liquidation notional per 60 s at the real day's size (about 30%
-#: of 10 Oct 2025's peak minute in the oct10 preset, several times its median one).
+#: The named throttle: $100M of liquidation notional per 60 s at the real day's size. Scaled to
+#: the presets it is 2-3% of oct10's busiest minute without breakers, 5-10% of nov21's and
+#: 40-140% of nov3's (seeds 0-3), so it binds hard on oct10, at the peak on nov21, barely on nov3.
 _THROTTLE = LiqThrottle(global_cap=100e6)
 
 POLICIES: dict[str, Policy] = {p.name: p for p in (

@@ -325,6 +325,12 @@ def test_report_files(local_table: Comparison, tmp_path: Path) -> None:
     assert len(summary) == len(METRIC_NAMES)  # one policy against the baseline
 
 
+def test_report_states_the_scaled_throttle(tmp_path: Path) -> None:
+    cmp = compare(SMOKE, ["none", "dcb+liq_throttle"], seeds=1, jobs=1, progress=False)
+    md = (cmp.report(tmp_path) / "report.md").read_text()
+    assert "liquidations <= $10,000 per 60 s" in md  # $100M real-day at smoke's 1/10,000
+
+
 def test_report_single_policy(tmp_path: Path) -> None:
     cmp = compare(SMOKE, ["luld"], seeds=2, jobs=1, progress=False)
     out = cmp.to_dir(tmp_path)

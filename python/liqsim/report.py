@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from .breakers import LiqThrottle
 from .harness import HEADLINE_METRICS
 
 if TYPE_CHECKING:
@@ -35,6 +36,8 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
     from .harness import Comparison
+    from .policies import Policy
+    from .scenarios import Scenario
 
 __all__ = ["REPORT_METRICS", "fmt_number", "format_table", "halt_intervals", "liquidation_bars",
            "plot_price_path", "write_report"]
@@ -291,8 +294,16 @@ def _diff_table(cmp: Comparison) -> pd.DataFrame:
     return s.loc[s["metric"].isin(REPORT_METRICS), cols].reset_index(drop=True)
 
 
+def _scaled_amounts(policy: Policy, scenario: Scenario) -> str:
+    """The dollar amounts `policy` runs `scenario` with (its real-day amounts times the scale)."""
+    breakers = policy.breakers_for(scenario)
+    parts = [] if breakers is None else [p for p in breakers.policies if isinstance(p, LiqThrottle)]
+    return "; ".join(f"liquidations <= ${p.global_cap:,.0f} per {p.window:g} s" for p in parts)
+
+
 def _policy_table(cmp: Comparison) -> pd.DataFrame:
-    return pd.DataFrame({"policy": cmp.policy_names, "description": [p.description for p in cmp.policies]})
+    return pd.DataFrame({"policy": cmp.policy_names, "description": [p.description for p in cmp.policies],
+                         "in this scenario's dollars": [_scaled_amounts(p, cmp.scenario) for p in cmp.policies]})
 
 
 # --------------------------------------------------------------------------------------------

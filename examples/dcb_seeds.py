@@ -14,6 +14,7 @@ import pandas as pd
 
 import liqsim
 from liqsim import EventType, Reason
+from liqsim.analysis import summarize
 from liqsim.report import format_table
 
 
@@ -30,13 +31,12 @@ def breakdown(res: liqsim.RunResult, burst_s: float = 30.0) -> dict[str, float]:
 
     closed = liq["closed_notional_usd"]
     total = float(closed.sum())
-    share = (lambda mask: float(closed[mask].sum()) / total) if total > 0 else (lambda mask: float("nan"))
     unwind = (ev["type"] == int(EventType.FILL)) & (ev["code"] == int(Reason.BACKSTOP_UNWIND))
     return {
         "seed": res.seed,
         "liq $M": total / 1e6,
-        "closed while halted": share(liq["halted"]),
-        f"closed <= {burst_s:g} s after a reopening": share(liq["since_reopen_s"] <= burst_s),
+        "closed while halted": float(closed[liq["halted"]].sum()) / total if total > 0 else float("nan"),
+        f"closed <= {burst_s:g} s after a reopening": summarize(liq, burst_s=burst_s)["reopen_burst_share"],
         "taken over $M": usd_m(ev["type"] == int(EventType.TAKEOVER)),
         "backstop unwind $M": usd_m(unwind),
         "insurance_fund_drawdown": res.metrics["insurance_fund_drawdown"],

@@ -238,6 +238,9 @@ def test_loss_beyond_the_fund_is_socialized_and_counted_as_bad_debt():
     ctx = RunContext(cash_unit=0.001, perp=0, cash_per_tick_lot=1, shock_start=0.0,
                      exogenous_notional=0.0, duration=10.0)
     assert bad_debt(ev, ctx) == pytest.approx(1_500)
+    # The exchange's own counter agrees: the 2,500 the fund paid are not bad debt, only the
+    # 1,500 socialized beyond it (it used to say 4,000: both, added up).
+    assert ex.bad_debt == pytest.approx(1_500)
 
 
 def test_random_adl_is_seeded_and_closes_exactly_the_shortfall():

@@ -142,7 +142,8 @@ def scenarios(draw, mode: str, backstop: str, max_commands: int = 80) -> Scenari
 # cannot push anyone below maintenance).
 RISK_STAGE_CALLS = ("ex.submit", "ex._engine.amend", "ex.set_mark", "ex.set_index", "ex.apply_funding",
                     "ex.settle_funding")
-ALL_CHECKS = frozenset({"ledger", "positions", "backstops", "traders", "liquidation_events", "withdrawal"})
+ALL_CHECKS = frozenset({"ledger", "positions", "backstops", "traders", "liquidation_events", "withdrawal",
+                        "bad_debt"})
 
 
 # -- runner ---------------------------------------------------------------------------------
@@ -167,6 +168,7 @@ class Run:
         self.mms = [len(sc.deposits), len(sc.deposits) + 1]
         self.accounts = self.traders + self.mms
         self.events: list[np.ndarray] = []
+        self.bad_debt_units = 0  # bad debt in the log so far, cash units (the metric's rule)
         self.counts = dict(liquidation=0, takeover=0, adl=0, bad_debt=0, refused_withdrawal=0,
                            pending_partial=0, system_position=0)
         self.last_liq: dict[int, int] = {}
@@ -359,7 +361,10 @@ class Run:
         self.counts["liquidation"] += len(liq)
         self.counts["takeover"] += int((ev["type"] == EventType.TAKEOVER).sum())
         self.counts["adl"] += int((ev["type"] == EventType.ADL_FILL).sum())
-        self.counts["bad_debt"] += int((ev["type"] == EventType.BAD_DEBT).sum())
+        bd = ev[ev["type"] == EventType.BAD_DEBT]
+        self.counts["bad_debt"] += len(bd)
+        self.bad_debt_units += (int(bd["other_leaves"][bd["code"] == 0].sum())
+                                + int(bd["cash"][bd["code"] == int(liqsim.Reason.SOCIALIZED)].sum()))
         for r in liq:
             self.last_liq[int(r["account"])] = int(r["ts"])
         if self.check_on:
@@ -392,6 +397,9 @@ class Run:
             if not r["cash"] < r["other_leaves"]:
                 self.fail(f"LIQUIDATION of account {r['account']} with equity {r['cash']} >= "
                           f"maintenance {r['other_leaves']}")
+        if "bad_debt" in self.checks and ex._engine.bad_debt != self.bad_debt_units:
+            self.fail(f"Exchange.bad_debt is {ex._engine.bad_debt} cash units, the log's bad debt "
+                      f"(metrics.bad_debt) {self.bad_debt_units}")
         partial = self.sc.risk.get("liquidation") == "partial"
         pending = set()
         for a in self.accounts if "traders" in self.checks else ():

@@ -386,7 +386,6 @@ void Exchange::auto_deleverage(AccountId a, InstrumentId inst, Qty qty, Price ba
     e.side = static_cast<std::int8_t>(p > 0 ? Side::Sell : Side::Buy);
   }
   if (deficit > 0) {
-    bad_debt_ += deficit;
     Event& e = log_.emit(EventType::BadDebt, now_, inst);
     e.account = a;
     e.cash = deficit;
@@ -394,6 +393,7 @@ void Exchange::auto_deleverage(AccountId a, InstrumentId inst, Qty qty, Price ba
     // account's equity rose back toward zero; at the mark: nothing, shares follow as SOCIALIZED).
     const Cash after = scope_risk(a, scope_of(a, inst)).equity;
     e.other_leaves = std::clamp<Cash>(after + deficit, 0, deficit);
+    bad_debt_ += e.other_leaves;
   }
   if (risk_.adl_at_mark) settle_bad_debt(a, inst, fills);
 }
@@ -427,6 +427,7 @@ void Exchange::settle_bad_debt(AccountId a, InstrumentId inst,
     cash_of(a, inst) += share;
     mark_dirty(f.account);
     owed -= share;
+    bad_debt_ += share;
     total -= f.qty;
     Event& e = log_.emit(EventType::BadDebt, now_, inst);  // the counterparty's share
     e.account = a;
@@ -450,8 +451,7 @@ void Exchange::cover_flat_deficits() {
     if (bucket >= 0) continue;
     const Cash deficit = -bucket;
     bucket = 0;
-    ledger_.cash(kInsuranceFund) -= deficit;
-    bad_debt_ += deficit;
+    ledger_.cash(kInsuranceFund) -= deficit;  // paid by the fund: not bad debt
     Event& e = log_.emit(EventType::BadDebt, now_, scope);
     e.account = a;
     e.other_account = kInsuranceFund;

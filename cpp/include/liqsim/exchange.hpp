@@ -238,6 +238,9 @@ class Exchange : private FillSink {
   std::optional<PriceFraction> bankruptcy_price(AccountId a, InstrumentId inst) const;
   std::vector<AdlCandidate> adl_candidates(InstrumentId inst, Side side) const;
   Cash insurance_fund() const;  // equity of the insurance fund at mark
+  // Loss left after the insurance fund: what ADL at the bankruptcy price or socialized shares
+  // covered (the run metric `bad_debt` over the BAD_DEBT events, to the unit). Deficits the fund
+  // paid are not in it.
   Cash bad_debt() const { return bad_debt_; }
   const MarginTiers* tiers(InstrumentId inst) const;
   // False if the id is unknown or the order is no longer live.

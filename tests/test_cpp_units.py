@@ -1,5 +1,5 @@
 """Runs the standalone C++ unit programs in tests/cpp (margin tiers, mark price, funding, ADL,
-auction, breakers, order-id map, parked accounts) built with AddressSanitizer and UBSan, so CI checks the C++ components
+auction, breakers, order-id map, parked accounts, trigger index) built with AddressSanitizer and UBSan, so CI checks the C++ components
 directly and under sanitizers, not only through the bindings. The parallel-settlement program
 links the whole engine and is built with ThreadSanitizer instead: it runs two threads."""
 
@@ -23,6 +23,7 @@ PROGRAMS = {
     "test_breakers.cpp": ["control/breakers.cpp"],
     "test_id_map.cpp": [],
     "test_parking.cpp": [],
+    "test_trigger_index.cpp": [],
     "test_parallel_settlement.cpp": sorted(str(p.relative_to(ROOT / "cpp" / "src"))
                                            for p in (ROOT / "cpp" / "src").rglob("*.cpp")),
 }

@@ -4,11 +4,11 @@
 // Keys are conservative (a superset); the caller confirms each candidate exactly.
 #pragma once
 #include <limits>
-#include <set>
 #include <utility>
 #include <vector>
 
 #include "liqsim/account_array.hpp"
+#include "liqsim/risk/sorted_blocks.hpp"
 #include "liqsim/types.hpp"
 
 namespace liqsim {
@@ -21,7 +21,7 @@ class TriggerIndex {
   void set(AccountId a, Side position_side, Price key) {
     erase(a);
     auto& tree = position_side == Side::Buy ? longs_ : shorts_;
-    tree.emplace(key, a);
+    tree.insert({key, a});
     where_[a] = Entry{key, static_cast<std::int8_t>(position_side)};
   }
 
@@ -43,16 +43,19 @@ class TriggerIndex {
   void show(AccountId a) {
     Entry& e = where_[a];
     if (e.side == 0 || !e.hidden) return;
-    (e.side > 0 ? longs_ : shorts_).emplace(e.key, a);
+    (e.side > 0 ? longs_ : shorts_).insert({e.key, a});
     e.hidden = false;
   }
 
+  // Longs by (key, account), then shorts by (key, account).
   void candidates(Price mark, std::vector<AccountId>& out) const {
-    for (auto it = longs_.lower_bound({mark, std::numeric_limits<AccountId>::min()});
-         it != longs_.end(); ++it)
-      out.push_back(it->second);
-    for (auto it = shorts_.begin(); it != shorts_.end() && it->first <= mark; ++it)
-      out.push_back(it->second);
+    longs_.for_each_from({mark, std::numeric_limits<AccountId>::min()},
+                         [&](const Keyed& k) { out.push_back(k.second); });
+    shorts_.for_each_while([&](const Keyed& k) {
+      if (k.first > mark) return false;
+      out.push_back(k.second);
+      return true;
+    });
   }
 
   // Whether `a` is among candidates(mark).
@@ -75,7 +78,8 @@ class TriggerIndex {
     std::int8_t side = 0;  // 0: not indexed
     bool hidden = false;
   };
-  std::set<std::pair<Price, AccountId>> longs_, shorts_;
+  using Keyed = std::pair<Price, AccountId>;
+  SortedBlocks<Keyed> longs_, shorts_;
   AccountArray<Entry> where_;
 };
 

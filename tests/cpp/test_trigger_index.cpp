@@ -1,0 +1,155 @@
+// Standalone tests of the trigger index's container (cpp/include/liqsim/risk/sorted_blocks.hpp)
+// and of the index itself (trigger_index.hpp), each against a std::set model driven by the same
+// random operations. No framework:
+//   g++ -std=c++20 -O1 -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Wno-sign-conversion
+//       -I cpp/include tests/cpp/test_trigger_index.cpp -o /tmp/ttrig && /tmp/ttrig
+#include <cstdint>
+#include <cstdio>
+#include <random>
+#include <set>
+#include <utility>
+#include <vector>
+
+#include "liqsim/risk/sorted_blocks.hpp"
+#include "liqsim/risk/trigger_index.hpp"
+
+#include "check.hpp"
+
+using namespace liqsim;
+using Keyed = std::pair<Price, AccountId>;
+
+static std::vector<Keyed> all_of(const SortedBlocks<Keyed>& s) {
+  std::vector<Keyed> out;
+  s.for_each_while([&](const Keyed& k) {
+    out.push_back(k);
+    return true;
+  });
+  return out;
+}
+
+static void hand_cases() {
+  SortedBlocks<Keyed> s;
+  CHECK(s.empty() && !s.erase({1, 1}) && !s.contains({1, 1}));
+  CHECK(s.insert({5, 2}) && s.insert({5, 1}) && s.insert({3, 9}) && !s.insert({5, 1}));
+  CHECK(s.size() == 3 && s.contains({5, 1}) && !s.contains({5, 3}));
+  CHECK((all_of(s) == std::vector<Keyed>{{3, 9}, {5, 1}, {5, 2}}));
+  std::vector<Keyed> from;
+  s.for_each_from({5, 2}, [&](const Keyed& k) { from.push_back(k); });
+  CHECK((from == std::vector<Keyed>{{5, 2}}));
+  from.clear();
+  s.for_each_from({6, 0}, [&](const Keyed& k) { from.push_back(k); });
+  CHECK(from.empty());
+  CHECK(s.erase({3, 9}) && !s.erase({3, 9}) && s.size() == 2);
+  CHECK((all_of(s) == std::vector<Keyed>{{5, 1}, {5, 2}}));
+  CHECK(s.erase({5, 1}) && s.erase({5, 2}) && s.empty() && all_of(s).empty());
+  CHECK(s.insert({7, 7}) && s.size() == 1);  // usable again once emptied
+  section_done("hand_cases");
+}
+
+// Many blocks: keys from a narrow range (duplicate keys, many accounts each), inserts and erases
+// in random order, ranges listed from random points; after every operation the contents equal
+// the model's, and the listed ranges too.
+static void against_std_set() {
+  std::mt19937_64 rng(7);
+  for (const Price keys : {Price{40}, Price{100'000}}) {
+    SortedBlocks<Keyed> s;
+    std::set<Keyed> model;
+    bool same = true, ranges_same = true;
+    for (int step = 0; step < 60'000; ++step) {
+      const Keyed k{static_cast<Price>(rng() % keys), static_cast<AccountId>(rng() % 3'000)};
+      // Grow to ~2,000 values, then shrink, then grow again: splits and emptied blocks.
+      const bool grow = (step / 15'000) % 2 == 0;
+      if (rng() % 100 < (grow ? 70u : 30u)) {
+        same &= s.insert(k) == model.insert(k).second;
+      } else {
+        const auto it = model.lower_bound(k);  // erase a present value most of the time
+        const Keyed e = (it != model.end() && rng() % 4 != 0) ? *it : k;
+        same &= s.erase(e) == (model.erase(e) == 1);
+      }
+      same &= s.size() == model.size() && s.contains(k) == (model.count(k) == 1);
+      if (step % 97 == 0) {
+        same &= all_of(s) == std::vector<Keyed>(model.begin(), model.end());
+        const Keyed from{static_cast<Price>(rng() % keys), 0};
+        std::vector<Keyed> got;
+        s.for_each_from(from, [&](const Keyed& x) { got.push_back(x); });
+        ranges_same &= got == std::vector<Keyed>(model.lower_bound(from), model.end());
+      }
+    }
+    CHECK(same);
+    CHECK(ranges_same);
+    CHECK(s.size() == model.size() && all_of(s) == std::vector<Keyed>(model.begin(), model.end()));
+  }
+  section_done("against_std_set");
+}
+
+// The index as the risk stage uses it: set / erase / hide / show for a few hundred accounts,
+// then candidates(mark) must be the model's (longs with key >= mark by (key, account), then
+// shorts with key <= mark), hit() must agree with it, and copies must behave the same.
+static void index_against_model() {
+  std::mt19937_64 rng(11);
+  constexpr AccountId kAccounts = 400;
+  TriggerIndex idx;
+  idx.resize(kAccounts);
+  struct Model {
+    Price key = 0;
+    int side = 0;
+    bool hidden = false;
+  };
+  std::vector<Model> m(kAccounts);
+  bool same = true;
+  for (int step = 0; step < 40'000; ++step) {
+    const auto a = static_cast<AccountId>(rng() % kAccounts);
+    switch (rng() % 4) {
+      case 0: {
+        const Side s = rng() % 2 ? Side::Buy : Side::Sell;
+        const auto key = static_cast<Price>(900 + rng() % 200);
+        idx.set(a, s, key);
+        m[static_cast<std::size_t>(a)] = Model{key, s == Side::Buy ? 1 : -1, false};
+        break;
+      }
+      case 1:
+        idx.erase(a);
+        m[static_cast<std::size_t>(a)] = Model{};
+        break;
+      case 2:
+        idx.hide(a);
+        if (m[static_cast<std::size_t>(a)].side != 0) m[static_cast<std::size_t>(a)].hidden = true;
+        break;
+      default:
+        idx.show(a);
+        m[static_cast<std::size_t>(a)].hidden = false;
+        break;
+    }
+    if (step % 53 != 0) continue;
+    const auto mark = static_cast<Price>(880 + rng() % 240);
+    std::set<Keyed> longs, shorts;
+    std::size_t visible = 0;
+    for (AccountId x = 0; x < kAccounts; ++x) {
+      const Model& e = m[static_cast<std::size_t>(x)];
+      if (e.side == 0 || e.hidden) continue;
+      ++visible;
+      if (e.side > 0 && mark <= e.key) longs.insert({e.key, x});
+      if (e.side < 0 && e.key <= mark) shorts.insert({e.key, x});
+      same &= idx.hit(x, mark) == ((e.side > 0 && mark <= e.key) || (e.side < 0 && e.key <= mark));
+    }
+    std::vector<AccountId> want;
+    for (const Keyed& k : longs) want.push_back(k.second);
+    for (const Keyed& k : shorts) want.push_back(k.second);
+    std::vector<AccountId> got;
+    idx.candidates(mark, got);
+    same &= got == want && idx.size() == visible;
+    const TriggerIndex copy = idx;  // snapshots copy the index
+    std::vector<AccountId> got_copy;
+    copy.candidates(mark, got_copy);
+    same &= got_copy == want;
+  }
+  CHECK(same);
+  section_done("index_against_model");
+}
+
+int main() {
+  hand_cases();
+  against_std_set();
+  index_against_model();
+  return checks_summary();
+}

@@ -202,6 +202,7 @@ void Exchange::risk_stage() {
   sync_marks();
   refresh_triggers();
   park_waiting(waited_);
+  for (Instrument& ins : instruments_) ins.triggers.flush();
 }
 
 void Exchange::liquidate(AccountId a, InstrumentId scope) {

@@ -71,6 +71,33 @@ static void stale_entries_are_skipped() {
   section_done("stale_entries_are_skipped");
 }
 
+// wake_all of one instrument: every live parking of it (each once, stale entries skipped),
+// nothing of the other instrument, and the instrument starts afresh.
+static void wake_all_of_one_instrument() {
+  ParkedAccounts p;
+  p.resize(8);
+  p.add_instrument();
+  p.add_instrument();
+  p.park(0, 0, 100, 200, {1, 1}, 4);
+  p.park(1, 0, 120, 180, {1, 1}, 4);
+  p.park(2, 0, 90, 300, {1, 1}, 4);
+  p.park(3, 1, 10, 20, {1, 1}, 9);
+  CHECK(p.unpark(1));
+  p.park(1, 0, 50, 500, {2, 1}, 4);  // parked again: its first entries are stale
+  std::vector<AccountId> out;
+  p.wake_all(0, out);
+  CHECK(sorted(out) == (std::vector<AccountId>{0, 1, 2}));
+  CHECK(p.count(0) == 0 && p.window(0) == -1 && p.count(1) == 1 && p.size() == 1 && p.parked(3));
+  out.clear();
+  p.wake(0, 1, out);  // nothing of instrument 0 left to wake, stale or not
+  CHECK(out.empty());
+  p.park(0, 0, 100, 200, {3, 3}, 5);  // and it parks afresh, in a new window
+  CHECK(p.count(0) == 1 && p.window(0) == 5);
+  p.wake(0, 99, out);
+  CHECK(out == std::vector<AccountId>{0} && p.size() == 1);
+  section_done("wake_all_of_one_instrument");
+}
+
 static std::vector<AccountId> candidates(const TriggerIndex& t, Price mark) {
   std::vector<AccountId> out;
   t.candidates(mark, out);
@@ -102,6 +129,7 @@ static void hidden_triggers() {
 int main() {
   ranges_wake_by_price();
   stale_entries_are_skipped();
+  wake_all_of_one_instrument();
   hidden_triggers();
   return checks_summary();
 }

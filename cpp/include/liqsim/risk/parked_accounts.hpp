@@ -7,10 +7,10 @@
 // this class only holds who is parked, where each one's range ends, and the oldest risk stamp
 // among them.
 #pragma once
+#include <algorithm>
 #include <cstdint>
 #include <functional>
 #include <map>
-#include <queue>
 #include <utility>
 #include <vector>
 
@@ -42,8 +42,8 @@ class ParkedAccounts {
     Slot& s = where_[a];
     s = Slot{true, inst, s.serial + 1, stamp};
     Ends& e = by_inst_[static_cast<std::size_t>(inst)];
-    e.lo.push({lo, Entry{a, s.serial}});
-    e.hi.push({hi, Entry{a, s.serial}});
+    push(e.lo, {lo, Entry{a, s.serial}}, Later{});
+    push(e.hi, {hi, Entry{a, s.serial}}, Sooner{});
     e.window = window;
     ++e.count;
     ++epochs_[stamp.epoch];
@@ -68,14 +68,18 @@ class ParkedAccounts {
   // Unparks the accounts of `inst` whose range does not hold `v`, appending them to `out`.
   void wake(InstrumentId inst, Price v, std::vector<AccountId>& out) {
     Ends& e = by_inst_[static_cast<std::size_t>(inst)];
-    while (!e.lo.empty() && e.lo.top().first > v) take(e.lo, inst, out);
-    while (!e.hi.empty() && e.hi.top().first < v) take(e.hi, inst, out);
+    while (!e.lo.empty() && e.lo.front().first > v) take(e.lo, Later{}, inst, out);
+    while (!e.hi.empty() && e.hi.front().first < v) take(e.hi, Sooner{}, inst, out);
   }
 
-  // Unparks every parked account of `inst`, appending them to `out`.
+  // Unparks every parked account of `inst`, appending them to `out` (in no particular order:
+  // a pass over the heap's array, not one heap pop per account).
   void wake_all(InstrumentId inst, std::vector<AccountId>& out) {
     Ends& e = by_inst_[static_cast<std::size_t>(inst)];
-    while (!e.lo.empty()) take(e.lo, inst, out);
+    std::vector<End> all;
+    all.swap(e.lo);  // every parked account has an entry in lo
+    e.hi.clear();
+    for (const End& x : all) wake_entry(x.second, inst, out);  // the last one resets e
   }
 
   // The oldest epoch and generation among parked accounts' stamps (0 when none is parked).
@@ -101,9 +105,9 @@ class ParkedAccounts {
   struct Sooner {  // the smallest upper end on top
     bool operator()(const End& x, const End& y) const { return x.first > y.first; }
   };
-  struct Ends {
-    std::priority_queue<End, std::vector<End>, Later> lo;
-    std::priority_queue<End, std::vector<End>, Sooner> hi;
+  struct Ends {  // binary heaps (std::push_heap / pop_heap)
+    std::vector<End> lo;  // Later
+    std::vector<End> hi;  // Sooner
     std::size_t count = 0;
     std::int64_t window = -1;
   };
@@ -113,10 +117,22 @@ class ParkedAccounts {
     if (--it->second == 0) m.erase(it);
   }
 
-  template <class Heap>
-  void take(Heap& h, InstrumentId inst, std::vector<AccountId>& out) {
-    const Entry x = h.top().second;
-    h.pop();
+  template <class Order>
+  static void push(std::vector<End>& heap, const End& x, Order order) {
+    heap.push_back(x);
+    std::push_heap(heap.begin(), heap.end(), order);
+  }
+
+  // Pops the heap's top and unparks its account unless the entry is stale.
+  template <class Order>
+  void take(std::vector<End>& heap, Order order, InstrumentId inst, std::vector<AccountId>& out) {
+    std::pop_heap(heap.begin(), heap.end(), order);
+    const Entry x = heap.back().second;
+    heap.pop_back();
+    wake_entry(x, inst, out);
+  }
+
+  void wake_entry(const Entry& x, InstrumentId inst, std::vector<AccountId>& out) {
     const Slot& s = where_[x.a];
     if (s.on && s.inst == inst && s.serial == x.serial && unpark(x.a)) out.push_back(x.a);
   }

@@ -143,7 +143,7 @@ void Exchange::risk_stage() {
         }
       }
       if (!has_position(c.first, c.second)) return;
-      const AccountRisk r = scope_risk(c.first, c.second);
+      const Standing r = standing(c.first, c.second);
       if (r.equity >= r.maintenance) {
         if (cross) risk_stamp_[c.first] = RiskStamp{risk_epoch_, 0};
         return;
@@ -206,7 +206,7 @@ void Exchange::risk_stage() {
 }
 
 void Exchange::liquidate(AccountId a, InstrumentId scope) {
-  const AccountRisk r = scope_risk(a, scope);
+  const Standing r = standing(a, scope);
   Event& e = log_.emit(EventType::Liquidation, now_, scope);
   e.account = a;
   e.cash = r.equity;
@@ -219,7 +219,7 @@ void Exchange::liquidate(AccountId a, InstrumentId scope) {
     ins.book.cancel_all(a, Reason::Liquidation, ctx);
   }
   {  // re-check after releasing the orders
-    const AccountRisk now = scope_risk(a, scope);
+    const Standing now = standing(a, scope);
     if (!has_position(a, scope) || now.equity >= now.maintenance) return;
   }
   last_liquidation_[a] = now_ + 1;
@@ -262,7 +262,7 @@ void Exchange::liquidate(AccountId a, InstrumentId scope) {
     // Whatever the book did not take goes to the backstop (always for whole-position modes; for
     // partial slices only once the scope is bankrupt).
     if (ins.pos.qty[a] != 0 &&
-        (risk_.mode != LiquidationMode::Partial || scope_risk(a, scope).equity < 0)) {
+        (risk_.mode != LiquidationMode::Partial || standing(a, scope).equity < 0)) {
       closed_notional += notional(ins, ins.pos.qty[a], valuation_price(ins));
       takeover(a, inst, risk_.backstop == BackstopKind::Vault ? kBackstopVault : kInsuranceFund);
     }
@@ -313,7 +313,7 @@ void Exchange::takeover(AccountId a, InstrumentId inst, AccountId backstop) {
   const Price v = valuation_price(ins);
   // The backstop's loss against the mark, taken the moment it owns the position.
   const int128 loss = int128{p} * (tp - v) * ins.spec.cash_per_tick_lot;
-  const Cash capacity = account_risk(backstop).equity;
+  const Cash capacity = standing(backstop, -1).equity;
   if (int128{capacity} - loss < 0) {
     auto_deleverage(a, inst, p > 0 ? p : -p, tp);
     return;
@@ -330,7 +330,7 @@ void Exchange::takeover(AccountId a, InstrumentId inst, AccountId backstop) {
     f.account = a;
     f.other_account = backstop;
     f.cash = static_cast<Cash>(-loss);
-    f.leaves = account_risk(backstop).equity;
+    f.leaves = standing(backstop, -1).equity;
     f.code = static_cast<std::uint16_t>(Reason::TakeoverLoss);
   }
 }
@@ -350,7 +350,7 @@ void Exchange::auto_deleverage(AccountId a, InstrumentId inst, Qty qty, Price ba
   const Qty p = ins.pos.qty[a];
   const Side holders = p > 0 ? Side::Sell : Side::Buy;
   const std::map<AccountId, AdlCandidate>& cached = cached_adl_candidates(inst, holders);
-  const Cash deficit = std::max<Cash>(0, -scope_risk(a, scope_of(a, inst)).equity);
+  const Cash deficit = std::max<Cash>(0, -standing(a, scope_of(a, inst)).equity);
   const Price price = risk_.adl_at_mark ? valuation_price(ins) : bankruptcy;
   // Traders are deleveraged by the rule; the exchange's own backstops only when traders do not
   // hold enough of the opposite side.
@@ -392,7 +392,7 @@ void Exchange::auto_deleverage(AccountId a, InstrumentId inst, Qty qty, Price ba
     e.cash = deficit;
     // The part the ADL closes covered through their price (at the bankruptcy price: the
     // account's equity rose back toward zero; at the mark: nothing, shares follow as SOCIALIZED).
-    const Cash after = scope_risk(a, scope_of(a, inst)).equity;
+    const Cash after = standing(a, scope_of(a, inst)).equity;
     e.other_leaves = std::clamp<Cash>(after + deficit, 0, deficit);
     bad_debt_ += e.other_leaves;
   }
@@ -403,7 +403,7 @@ void Exchange::auto_deleverage(AccountId a, InstrumentId inst, Qty qty, Price ba
 // what it can, the deleveraged counterparties share the rest pro rata to the lots they closed.
 void Exchange::settle_bad_debt(AccountId a, InstrumentId inst,
                                const std::vector<AdlFill>& counterparties) {
-  Cash owed = -scope_risk(a, scope_of(a, inst)).equity;
+  Cash owed = -standing(a, scope_of(a, inst)).equity;
   if (owed <= 0) return;
   const Cash from_fund = std::clamp<Cash>(insurance_fund(), 0, owed);
   if (from_fund > 0) {
@@ -418,7 +418,7 @@ void Exchange::settle_bad_debt(AccountId a, InstrumentId inst,
     Cash share = static_cast<Cash>((int128{owed} * f.qty + total - 1) / total);
     if (k + 1 == counterparties.size()) share = owed;
     // Nobody pays more than the equity it has: sharing a loss must not bankrupt anyone.
-    const Cash can_pay = std::max<Cash>(0, scope_risk(f.account, scope_of(f.account, inst)).equity);
+    const Cash can_pay = std::max<Cash>(0, standing(f.account, scope_of(f.account, inst)).equity);
     share = std::min({share, owed, can_pay});
     if (share == 0) {
       total -= f.qty;
@@ -459,17 +459,17 @@ void Exchange::cover_flat_deficits() {
     e.cash = deficit;
     mark_dirty(a);
   }
-  if (!owed.empty() && account_risk(kInsuranceFund).equity < 0) socialize(kInsuranceFund);
+  if (!owed.empty() && standing(kInsuranceFund, -1).equity < 0) socialize(kInsuranceFund);
 }
 
 // Last resort: a backstop below zero with nothing left to deleverage has its deficit shared by
 // the traders with positive equity, pro rata to it (a socialized loss).
 void Exchange::socialize(AccountId b) {
-  Cash owed = -account_risk(b).equity;
+  Cash owed = -standing(b, -1).equity;
   std::vector<std::pair<AccountId, Cash>> payers;
   int128 total = 0;
   for (AccountId a = 0; a < static_cast<AccountId>(num_accounts_); ++a) {
-    const Cash e = account_risk(a).equity;
+    const Cash e = standing(a, -1).equity;
     if (e > 0) {
       payers.emplace_back(a, e);
       total += e;
@@ -501,7 +501,7 @@ bool Exchange::unwind_backstops() {
   for (const AccountId b : {kInsuranceFund, kBackstopVault}) {
     // A backstop whose positions lost more than it holds cannot absorb the loss: its positions
     // are deleveraged at its own bankruptcy price, so it never ends a step below zero.
-    if (account_risk(b).equity < 0) {
+    if (standing(b, -1).equity < 0) {
       for (std::size_t i = 0; i < instruments_.size(); ++i) {
         const Qty p = instruments_[i].pos.qty[b];
         if (p == 0) continue;
@@ -511,7 +511,7 @@ bool Exchange::unwind_backstops() {
         changed = true;
       }
     }
-    if (account_risk(b).equity < 0) socialize(b);
+    if (standing(b, -1).equity < 0) socialize(b);
     // Unwind through the book at most once per interval (each try is an IOC in the log).
     if (last_unwind_[b == kInsuranceFund ? 0 : 1] + risk_.unwind_interval_ns > now_ &&
         last_unwind_[b == kInsuranceFund ? 0 : 1] >= 0)

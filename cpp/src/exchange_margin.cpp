@@ -48,27 +48,41 @@ AccountRisk Exchange::account_risk(AccountId a) const {
   return scope_risk(a, -1);
 }
 
+Standing Exchange::standing(AccountId a, InstrumentId scope) const {
+  int128 equity = scope < 0 ? ledger_.balance(a) : instruments_[static_cast<std::size_t>(scope)].iso_cash[a];
+  Cash maintenance = 0;
+  for (std::size_t i = 0; i < instruments_.size(); ++i) {
+    if (!in_scope(a, i, scope)) continue;
+    const Instrument& ins = instruments_[i];
+    const Qty p = ins.pos.qty[a];
+    if (p == 0) continue;
+    const Price v = valuation_price(ins);
+    equity += int128{p} * v * ins.spec.cash_per_tick_lot;
+    if (ins.tiers) maintenance += ins.tiers->maintenance(notional(ins, p, v));
+  }
+  return Standing{clamp_cash(equity), maintenance};
+}
+
 AccountRisk Exchange::scope_risk(AccountId a, InstrumentId scope) const {
   AccountRisk r{};
   r.cash = scope < 0 ? ledger_.balance(a) : instruments_[static_cast<std::size_t>(scope)].iso_cash[a];
-  int128 equity = r.cash, upnl = 0, wallet = r.cash;
+  const Standing s = standing(a, scope);
+  r.equity = s.equity;
+  r.maintenance = s.maintenance;
+  int128 upnl = 0, wallet = r.cash;
   for (std::size_t i = 0; i < instruments_.size(); ++i) {
     if (!in_scope(a, i, scope)) continue;
     const Instrument& ins = instruments_[i];
     const Qty p = ins.pos.qty[a];
     const Price v = valuation_price(ins);
     if (p != 0) {
-      const int128 value = int128{p} * v * ins.spec.cash_per_tick_lot;
-      equity += value;
-      upnl += value - ins.pos.basis[a];
+      upnl += int128{p} * v * ins.spec.cash_per_tick_lot - ins.pos.basis[a];
       wallet += ins.pos.basis[a];
-      if (ins.tiers) r.maintenance += ins.tiers->maintenance(notional(ins, p, v));
     }
     const Qty worst = std::max(absval(p + ins.book.open_qty(a, Side::Buy)),
                                absval(p - ins.book.open_qty(a, Side::Sell)));
     if (worst != 0 && ins.tiers) r.initial += ins.tiers->initial(notional(ins, worst, v));
   }
-  r.equity = clamp_cash(equity);
   r.upnl = clamp_cash(upnl);
   r.wallet = clamp_cash(wallet);
   return r;
@@ -84,7 +98,7 @@ bool Exchange::liquidatable(AccountId a) const {
   check_account(a);
   auto below = [&](InstrumentId scope) {
     if (!has_position(a, scope)) return false;
-    const AccountRisk r = scope_risk(a, scope);
+    const Standing r = standing(a, scope);
     return r.equity < r.maintenance;
   };
   if (below(-1)) return true;
@@ -93,7 +107,7 @@ bool Exchange::liquidatable(AccountId a) const {
   return false;
 }
 
-Cash Exchange::insurance_fund() const { return account_risk(kInsuranceFund).equity; }
+Cash Exchange::insurance_fund() const { return standing(kInsuranceFund, -1).equity; }
 
 std::optional<PriceFraction> Exchange::bankruptcy_price(AccountId a, InstrumentId inst) const {
   check_instrument(inst);
@@ -219,7 +233,7 @@ void Exchange::refresh_triggers() {
 AdlCandidate Exchange::adl_candidate(const Instrument& ins, AccountId a, Price v) const {
   const InstrumentId inst = static_cast<InstrumentId>(&ins - instruments_.data());
   const Qty p = ins.pos.qty[a];
-  const AccountRisk r = scope_risk(a, scope_of(a, inst));
+  const Standing r = standing(a, scope_of(a, inst));
   const Cash value = clamp_cash(int128{p} * v * ins.spec.cash_per_tick_lot);
   return AdlCandidate{a, absval(p), value - ins.pos.basis[a], std::max<Cash>(absval(ins.pos.basis[a]), 1),
                       r.equity, r.maintenance, absval(value)};

@@ -138,6 +138,14 @@ struct AccountRisk {
   Cash upnl;         // equity - cash - ... (sum of position x mark - basis)
 };
 
+// What liquidation needs of an account's margin: AccountRisk's equity and maintenance alone
+// (the risk stage re-values thousands of waiting accounts; initial margin would also read
+// their resting orders).
+struct Standing {
+  Cash equity;
+  Cash maintenance;
+};
+
 // Exact thresholds as fractions of ticks (num / den, den > 0); nullopt when flat or undefined.
 struct PriceFraction {
   int128 num;
@@ -227,6 +235,7 @@ class Exchange : private FillSink {
   AccountRisk account_risk(AccountId a) const;  // the cross-margin part of the account
   // Margin of one isolated position (its own bucket), or of the cross part for scope -1.
   AccountRisk scope_risk(AccountId a, InstrumentId scope) const;
+  Standing standing(AccountId a, InstrumentId scope) const;  // scope_risk's equity, maintenance
   bool is_isolated(AccountId a, InstrumentId inst) const;
   InstrumentId scope_of(AccountId a, InstrumentId inst) const {
     return is_isolated(a, inst) ? inst : -1;

@@ -8,7 +8,7 @@ the number of events and the wall time. Run it before and after a change and dif
     python bench/run_hashes.py > after.txt       # on the new one
     diff <(cut -d' ' -f1-6 before.txt) <(cut -d' ' -f1-6 after.txt)
 
-`--slow` adds oct10 under liq_throttle (the longest-waiting throttled cascade; ~20 s, was ~8
+`--slow` adds oct10 under liq_throttle (the longest-waiting throttled cascade; ~8 s, was ~8
 minutes before parking).
 """
 

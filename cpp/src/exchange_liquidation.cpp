@@ -37,9 +37,13 @@ void Exchange::risk_stage() {
   if (in_risk_stage_) return;
   in_risk_stage_ = true;
   struct Leave {  // also when something below throws
-    bool& in;
-    ~Leave() { in = false; }
-  } leave{in_risk_stage_};
+    Exchange& ex;
+    ~Leave() {
+      ex.in_risk_stage_ = false;
+      // Accounts shown again during the stage go back into the trigger index's sorted sets.
+      for (Instrument& ins : ex.instruments_) ins.triggers.flush();
+    }
+  } leave{*this};
   using Scoped = std::pair<AccountId, InstrumentId>;  // account, margin scope (-1: cross)
   std::vector<Scoped> cands;
   // Each scope is liquidated at most once per stage (or waits): cross scopes are marked in
@@ -202,7 +206,6 @@ void Exchange::risk_stage() {
   sync_marks();
   refresh_triggers();
   park_waiting(waited_);
-  for (Instrument& ins : instruments_) ins.triggers.flush();
 }
 
 void Exchange::liquidate(AccountId a, InstrumentId scope) {

@@ -79,8 +79,27 @@ static void against_std_set() {
     CHECK(same);
     CHECK(ranges_same);
     CHECK(s.size() == model.size() && all_of(s) == std::vector<Keyed>(model.begin(), model.end()));
+    // Blocks hold >= kMaxBlock / 4 values, but for one per pair of neighbours that could not merge.
+    CHECK(s.block_count() <= 2 * (s.size() / (SortedBlocks<Keyed>::kMaxBlock / 4)) + 2);
   }
   section_done("against_std_set");
+}
+
+// The block count follows the current size: 20,000 ascending inserts, then 199 of every 200
+// erased, leave 100 values in a few blocks (without merging: one block per 128 values ever
+// inserted, ~156).
+static void blocks_merge_when_emptied() {
+  SortedBlocks<Keyed> s;
+  for (Price k = 0; k < 20'000; ++k) s.insert({k, 0});
+  const std::size_t full = s.block_count();
+  CHECK(full >= 20'000 / SortedBlocks<Keyed>::kMaxBlock && full <= 20'000 / (SortedBlocks<Keyed>::kMaxBlock / 2) + 1);
+  for (Price k = 0; k < 20'000; ++k)
+    if (k % 200 != 0) s.erase({k, 0});
+  CHECK(s.size() == 100 && s.block_count() <= 2);
+  std::vector<Keyed> want;
+  for (Price k = 0; k < 20'000; k += 200) want.push_back({k, 0});
+  CHECK(all_of(s) == want);
+  section_done("blocks_merge_when_emptied");
 }
 
 // The index as the risk stage uses it: set / erase / hide / show / flush for a few hundred
@@ -169,6 +188,7 @@ static void index_against_model(AccountId kAccounts) {
 int main() {
   hand_cases();
   against_std_set();
+  blocks_merge_when_emptied();
   index_against_model(400);
   index_against_model(24);  // few accounts: long show / erase / set / hide / show chains
   return checks_summary();

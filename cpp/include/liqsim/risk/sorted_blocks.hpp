@@ -20,6 +20,7 @@ class SortedBlocks {
   static constexpr std::size_t kMaxBlock = 256;  // a block splits in two above this
 
   std::size_t size() const { return size_; }
+  std::size_t block_count() const { return blocks_.size(); }
   bool empty() const { return size_ == 0; }
 
   // Inserts v; false if it was there already.
@@ -52,10 +53,10 @@ class SortedBlocks {
     blk.erase(it);
     --size_;
     if (blk.empty()) {
-      blocks_.erase(blocks_.begin() + static_cast<std::ptrdiff_t>(b));
-      last_.erase(last_.begin() + static_cast<std::ptrdiff_t>(b));
+      drop_block(b);
     } else {
       last_[b] = blk.back();
+      if (blk.size() < kMaxBlock / 4) merge_small(b);
     }
     return true;
   }
@@ -94,11 +95,32 @@ class SortedBlocks {
     std::vector<T>& blk = blocks_[b];
     const auto mid = blk.begin() + static_cast<std::ptrdiff_t>(blk.size() / 2);
     std::vector<T> upper(mid, blk.end());
-    blk.erase(mid, blk.end());
+    std::vector<T> lower(blk.begin(), mid);  // fresh, so it does not keep blk's full capacity
+    blk = std::move(lower);
     last_[b] = blk.back();
     const auto at = static_cast<std::ptrdiff_t>(b + 1);
     last_.insert(last_.begin() + at, upper.back());
     blocks_.insert(blocks_.begin() + at, std::move(upper));
+  }
+
+  void drop_block(std::size_t b) {
+    blocks_.erase(blocks_.begin() + static_cast<std::ptrdiff_t>(b));
+    last_.erase(last_.begin() + static_cast<std::ptrdiff_t>(b));
+  }
+
+  // A block shrunk below a quarter joins its smaller neighbour when the two fit in one, so the
+  // number of blocks follows the current size, not the past inserts.
+  void merge_small(std::size_t b) {
+    const bool has_prev = b > 0, has_next = b + 1 < blocks_.size();
+    if (!has_prev && !has_next) return;
+    const std::size_t into =
+        !has_next || (has_prev && blocks_[b - 1].size() <= blocks_[b + 1].size()) ? b - 1 : b;
+    std::vector<T>& lo = blocks_[into];
+    std::vector<T>& hi = blocks_[into + 1];
+    if (lo.size() + hi.size() > kMaxBlock) return;
+    lo.insert(lo.end(), hi.begin(), hi.end());
+    last_[into] = lo.back();
+    drop_block(into + 1);
   }
 
   std::vector<std::vector<T>> blocks_;  // each sorted and non-empty; all of block b < block b+1

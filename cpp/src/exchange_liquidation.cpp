@@ -396,9 +396,9 @@ void Exchange::auto_deleverage(AccountId a, InstrumentId inst, Qty qty, Price ba
     // The part the ADL closes covered through their price (at the bankruptcy price: the
     // account's equity rose back toward zero; at the mark: nothing, shares follow as SOCIALIZED).
     const Cash after = standing(a, scope_of(a, inst)).equity;
-    const Cash covered = std::clamp<Cash>(after + deficit, 0, deficit);
-    e.other_leaves = covered;
-    bad_debt_ += covered;  // what the fund paid of a deficit is not bad debt; this part is
+    const Cash covered_by_adl = std::clamp<Cash>(after + deficit, 0, deficit);
+    e.other_leaves = covered_by_adl;
+    bad_debt_ += covered_by_adl;  // bad debt: a loss the fund did not pay
   }
   if (risk_.adl_at_mark) settle_bad_debt(a, inst, fills);
 }

@@ -40,7 +40,7 @@ from hypothesis import strategies as st
 import liqsim
 from liqsim import EventType
 from liqsim.analysis import liquidation_table
-from liqsim.metrics import RunContext, liquidation_notional
+from liqsim.metrics import RunContext, bad_debt, liquidation_notional
 
 SYSTEM_IDS = (-4, -3, -2, -1)
 IF, VAULT = -1, -2
@@ -142,6 +142,9 @@ def scenarios(draw, mode: str, backstop: str, max_commands: int = 80) -> Scenari
 # cannot push anyone below maintenance).
 RISK_STAGE_CALLS = ("ex.submit", "ex._engine.amend", "ex.set_mark", "ex.set_index", "ex.apply_funding",
                     "ex.settle_funding")
+# The run metrics in cash units (cash_unit 1): exact integers in a float far below 2**53.
+CASH_UNITS = RunContext(cash_unit=1.0, perp=0, cash_per_tick_lot=1, shock_start=0.0, exogenous_notional=0.0,
+                        duration=1.0)
 ALL_CHECKS = frozenset({"ledger", "positions", "backstops", "traders", "liquidation_events", "withdrawal",
                         "bad_debt"})
 
@@ -168,7 +171,7 @@ class Run:
         self.mms = [len(sc.deposits), len(sc.deposits) + 1]
         self.accounts = self.traders + self.mms
         self.events: list[np.ndarray] = []
-        self.bad_debt_units = 0  # bad debt in the log so far, cash units (the metric's rule)
+        self.bad_debt_units = 0.0  # metrics.bad_debt of the log so far, in cash units
         self.counts = dict(liquidation=0, takeover=0, adl=0, bad_debt=0, refused_withdrawal=0,
                            pending_partial=0, system_position=0)
         self.last_liq: dict[int, int] = {}
@@ -361,10 +364,8 @@ class Run:
         self.counts["liquidation"] += len(liq)
         self.counts["takeover"] += int((ev["type"] == EventType.TAKEOVER).sum())
         self.counts["adl"] += int((ev["type"] == EventType.ADL_FILL).sum())
-        bd = ev[ev["type"] == EventType.BAD_DEBT]
-        self.counts["bad_debt"] += len(bd)
-        self.bad_debt_units += (int(bd["other_leaves"][bd["code"] == 0].sum())
-                                + int(bd["cash"][bd["code"] == int(liqsim.Reason.SOCIALIZED)].sum()))
+        self.counts["bad_debt"] += int((ev["type"] == EventType.BAD_DEBT).sum())
+        self.bad_debt_units += bad_debt(ev, CASH_UNITS)
         for r in liq:
             self.last_liq[int(r["account"])] = int(r["ts"])
         if self.check_on:

@@ -13,8 +13,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 import mypy  # noqa: F401  (a test extra: missing mypy is an install error, not a skip)
 
 ROOT = Path(__file__).resolve().parents[1]

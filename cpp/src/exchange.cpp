@@ -266,10 +266,15 @@ void Exchange::place(const NewOrder& o) {
       return;
     }
   }
-  take_and_rest(ins, o.instrument, t, now_);
+  take_and_rest_inline(ins, o.instrument, t, now_);
 }
 
 Qty Exchange::take_and_rest(Instrument& ins, InstrumentId inst, Taker& t, Timestamp ts) {
+  return take_and_rest_inline(ins, inst, t, ts);
+}
+
+inline Qty Exchange::take_and_rest_inline(Instrument& ins, InstrumentId inst, Taker& t,
+                                          Timestamp ts) {
   const Qty start = t.leaves;
   MatchContext ctx = context(ins, inst, ts);
   // A halted book accepts orders but does not match them: they wait for the reopening auction.

@@ -316,6 +316,9 @@ class Exchange : private FillSink {
   void place(const NewOrder& o);
   // Takes liquidity and rests or expires the remainder; returns lots filled.
   Qty take_and_rest(Instrument& ins, InstrumentId inst, Taker& t, Timestamp ts);
+  // take_and_rest inlined into the order path (defined in exchange.cpp, used there only).
+  [[gnu::always_inline]] inline Qty take_and_rest_inline(Instrument& ins, InstrumentId inst,
+                                                         Taker& t, Timestamp ts);
   void on_fill(const Fill& f) override;
   void sync_positions() override;  // waits for the settlement thread, if one runs
   void feed_trade(Instrument& ins, Price price);  // mark pricer and breakers see the trade

@@ -87,8 +87,9 @@ def main(argv: list[str] | None = None) -> int:
             else (("other", a.other, []), ("this", "", [])))
     names = {"other": "inline" if a.settlement else "other", "this": "parallel" if a.settlement else "this"}
     secs: dict[str, list[float]] = {"this": [], "other": []}
-    for _ in range(a.rounds):
-        for key, path, extra in runs:
+    for r in range(a.rounds):
+        # Which build goes first switches every round, so a drift in machine load favours neither.
+        for key, path, extra in (runs if r % 2 == 0 else runs[::-1]):
             out = subprocess.run([sys.executable, __file__, "--child", path, "--n", str(a.n),
                                   "--repeats", str(a.repeats), *extra],
                                  capture_output=True, text=True, check=True)
@@ -99,8 +100,10 @@ def main(argv: list[str] | None = None) -> int:
     this, other = names["this"], names["other"]
     print(f"best: {this} {min(ns['this']):.1f} ns/order, {other} {min(ns['other']):.1f} ns/order, "
           f"ratio {other}/{this} {min(ns['other']) / min(ns['this']):.2f}")
+    diffs = [t - o for t, o in zip(ns["this"], ns["other"])]
     print(f"median: {this} {statistics.median(ns['this']):.1f}, {other} {statistics.median(ns['other']):.1f}; "
-          f"{this} faster in {sum(t < o for t, o in zip(ns['this'], ns['other']))} of {a.rounds} rounds")
+          f"{this} - {other} median of per-round differences {statistics.median(diffs):+.1f} ns/order; "
+          f"{this} faster in {sum(d < 0 for d in diffs)} of {a.rounds} rounds")
     return 0
 
 

@@ -38,7 +38,7 @@ QUEUE_SOURCE = HERE / "lean_queue.cpp"  # the same book with array level queues 
 
 def build(build_dir: Path = DEFAULT_BUILD_DIR, source: Path = SOURCE) -> Path:
     """The lean book (or a variant of it), compiled -O3 (cached per source)."""
-    return build_cached(source.stem, [source, HERE / "raw_columns.hpp"],
+    return build_cached(source.stem, [source, HERE / "lean_driver.hpp", HERE / "raw_columns.hpp"],
                         ["-O3", "-std=c++17", "-DNDEBUG", "-Wall", "-Wextra"], build_dir)
 
 

@@ -8,15 +8,10 @@
 //
 // Usage: lean_queue DIR REPS, as lean_book.
 #include <algorithm>
-#include <chrono>
 #include <cstdint>
-#include <cstdio>
-#include <cstdlib>
-#include <fstream>
-#include <string>
 #include <vector>
 
-#include "raw_columns.hpp"
+#include "lean_driver.hpp"
 
 namespace {
 
@@ -176,41 +171,6 @@ class Book {
   std::int64_t fills_ = 0, volume_ = 0;
 };
 
-
 }  // namespace
 
-int main(int argc, char** argv) {
-  if (argc < 3) {
-    std::fprintf(stderr, "usage: lean_book DIR REPS\n");
-    return 1;
-  }
-  const std::string dir = argv[1];
-  const int reps = std::atoi(argv[2]);
-  const Workload w = load_workload(dir);
-  const std::size_t n = w.cmd.size();
-  const std::int64_t max_id = n ? *std::max_element(w.order_id.begin(), w.order_id.end()) : 0;
-  // Only what the standard workload has: NEW (cmd 0) GTC (kind 0) or IOC (kind 1) limits, and
-  // cancels (cmd 1).
-  for (std::size_t i = 0; i < n; ++i)
-    if (w.cmd[i] > 1 || (w.cmd[i] == 0 && w.kind[i] > 1)) {
-      std::fprintf(stderr, "row %zu: cmd %d kind %d is not supported by the lean book\n", i,
-                   w.cmd[i], w.kind[i]);
-      return 1;
-    }
-  for (int r = 0; r < reps; ++r) {
-    Book book(static_cast<std::size_t>(max_id));
-    const auto t0 = std::chrono::steady_clock::now();
-    for (std::size_t i = 0; i < n; ++i) {
-      if (w.cmd[i] == 0)
-        book.limit(w.order_id[i], w.side[i], w.price[i], w.qty[i], w.kind[i] == 1);
-      else
-        book.cancel(w.order_id[i]);
-    }
-    const auto t1 = std::chrono::steady_clock::now();
-    const double ns =
-        std::chrono::duration<double, std::nano>(t1 - t0).count() / static_cast<double>(n);
-    std::printf("%.2f %lld %lld\n", ns, static_cast<long long>(book.fills()),
-                static_cast<long long>(book.volume()));
-  }
-  return 0;
-}
+int main(int argc, char** argv) { return run_lean_book<Book>(argc, argv, "lean_queue"); }

@@ -10,7 +10,7 @@ import pytest
 
 import liqsim
 from liqsim import (DCB, LULD, Breakers, EventType, HaltReason, LiqPause, LiqThrottle, MarketWide,
-                    PriceBand, Reason, SystemAccount, TradingState)
+                    PriceBand, Reason, SystemAccount, TradingState, Velocity)
 
 S = 1_000_000_000
 
@@ -111,6 +111,43 @@ def test_market_wide_level_3_closes_for_the_rest_of_the_run():
     ex.submit(0, 2, "buy", 80_000, 0.001, order_id=99, ts=10**6 * S)
     ev = ex.drain_events()
     assert ev["code"][ev["type"] == EventType.REJECT].tolist() == [Reason.HALTED]
+
+
+def test_velocity_pauses_when_the_range_in_the_window_exceeds_max_move():
+    # max - min of trade prices within 1 s above 300 USD pauses for 5 s (Python config -> engine).
+    ex = make(Breakers((Velocity(max_move=300.0, window=1.0, pause=5.0),)))
+    trade(ex, 100_000, 1 * S)
+    trade(ex, 100_300, 1 * S + S // 2)  # range exactly 300: not more
+    assert ex.trading_state(0) == TradingState.CONTINUOUS
+    trade(ex, 100_000, 3 * S)  # 1.5 s later: 100,300 left the window, range 0
+    assert ex.trading_state(0) == TradingState.CONTINUOUS
+    ex.drain_events()
+    trade(ex, 99_699, 3 * S + S // 4)  # range 301 within 0.25 s
+    assert states(ex.drain_events()) == [(1, HaltReason.VELOCITY, 99_699, 0, 3 * S + S // 4 + 5 * S)]
+    ex.advance(8 * S + S // 4 - 1)
+    assert ex.trading_state(0) == TradingState.HALTED
+    ex.advance(8 * S + S // 4)
+    assert ex.trading_state(0) == TradingState.CONTINUOUS
+
+
+def test_market_wide_level_1_halts_for_its_configured_length_once():
+    # Level 1 at -7% of the reference: a 60 s halt (configured, not the default 15 min), and
+    # only once: a second -7% print after the reopening does not halt again.
+    ex = make(Breakers((MarketWide(reference=100_000, halts=(60.0, 120.0)),)))
+    trade(ex, 93_001, 1 * S)  # -6.999%: nothing
+    assert ex.trading_state(0) == TradingState.CONTINUOUS
+    ex.drain_events()
+    trade(ex, 93_000, 2 * S)  # -7.000%
+    assert states(ex.drain_events()) == [(1, HaltReason.MARKET_WIDE_1, 93_000, 0, 62 * S)]
+    ex.advance(62 * S - 1)
+    assert ex.trading_state(0) == TradingState.HALTED
+    ex.advance(62 * S)
+    assert ex.trading_state(0) == TradingState.CONTINUOUS
+    ex.drain_events()
+    trade(ex, 92_000, 63 * S)
+    assert ex.trading_state(0) == TradingState.CONTINUOUS
+    trade(ex, 87_000, 64 * S)  # -13%: level 2, 120 s
+    assert states(ex.drain_events()) == [(1, HaltReason.MARKET_WIDE_2, 87_000, 0, 184 * S)]
 
 
 def leveraged_long(risk_breakers: Breakers, **inst):

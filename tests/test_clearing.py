@@ -333,3 +333,18 @@ def test_bad_instrument_clearing_config(kwargs, words):
     with pytest.raises(liqsim.InvalidConfigError, match=words):
         ex.add_instrument("BTC", tick_size=1.0, lot_size=0.001, **kwargs)
     assert ex.instruments == []
+
+
+def test_adl_rule_names_reach_the_engine_unchanged():
+    # Every named rule maps to its own engine rule and back (the ranking tests above cannot
+    # tell pnl_leverage, bitmex and leverage_draining apart on their two counterparties).
+    from liqsim.config import ADL_RULES
+
+    seen = set()
+    for rule in ADL_RULES:
+        spec = liqsim.RiskConfig(adl_rule=rule).to_spec(1e-6)
+        assert spec.adl_rule == rule
+        seen.add(spec.adl_rule)
+    assert len(seen) == len(ADL_RULES) == 6
+    with pytest.raises(liqsim.InvalidConfigError, match="adl_rule"):
+        liqsim.RiskConfig(adl_rule="fifo")

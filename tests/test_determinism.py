@@ -50,11 +50,15 @@ def test_same_stream_same_bytes():
 
 def test_batch_split_and_single_rows_match_one_batch():
     s = random_stream(11, 2000)
-    whole, split = fresh(), fresh()
+    whole, split, single = fresh(), fresh(), fresh()
     whole.submit_batch(**s)
     for lo in range(0, 2000, 333):
         split.submit_batch(**{k: v[lo:lo + 333] for k, v in s.items()})
-    assert whole.drain_events().tobytes() == split.drain_events().tobytes()
+    for i in range(2000):  # one row per call
+        single.submit_batch(**{k: v[i:i + 1] for k, v in s.items()})
+    expected = whole.drain_events().tobytes()
+    assert split.drain_events().tobytes() == expected
+    assert single.drain_events().tobytes() == expected
 
 
 def test_events_are_zero_copy_views_that_outlive_the_engine():

@@ -281,7 +281,6 @@ def test_compare_process_pool_matches_in_process(local_table: Comparison) -> Non
 
 
 def test_compare_dask_local_cluster_matches_local(local_table: Comparison) -> None:
-    pytest.importorskip("distributed")
     dask = compare(SMOKE, ["none", "luld"], seeds=3, backend="dask", jobs=2, progress=False)
     pd.testing.assert_frame_equal(dask.results, local_table.results, check_exact=True)
     forked = compare(SMOKE, ["none", "dcb"], seeds=[4, 5], backend="dask", jobs=2, progress=False, fork_at=150.0)
@@ -335,3 +334,28 @@ def test_report_single_policy(tmp_path: Path) -> None:
     cmp = compare(SMOKE, ["luld"], seeds=2, jobs=1, progress=False)
     out = cmp.to_dir(tmp_path)
     assert (out / "report.md").is_file() and not (out / "forest.png").exists()
+
+
+def test_headline_difference_columns_by_hand(local_table: Comparison) -> None:
+    # Four seeds with liquidation notional differences (luld - none) of -3, +1, -5, -10:
+    # median -4, mean -4.25, 3 of 4 reduced; the CI brackets the mean inside [-10, +1].
+    res = local_table.results.iloc[:0].copy()
+    base = [10.0, 20.0, 30.0, 40.0]
+    diffs = [-3.0, 1.0, -5.0, -10.0]
+    rows = []
+    for seed, (b, d) in enumerate(zip(base, diffs)):
+        for policy, v in (("none", b), ("luld", b + d)):
+            row = {m: 1.0 for m in METRIC_NAMES}
+            row.update(seed=seed, policy=policy, liquidation_notional=v)
+            rows.append(row)
+    res = pd.DataFrame(rows, columns=list(res.columns))
+    cmp = Comparison(scenario=local_table.scenario, policies=local_table.policies, seeds=[0, 1, 2, 3],
+                     results=res)
+    head = cmp.headline()
+    luld = head.loc["luld"]
+    assert luld["liq_diff_median"] == pytest.approx(-4.0)
+    assert luld["liq_diff_mean"] == pytest.approx(-4.25)
+    assert luld["liq_share_reduced"] == pytest.approx(0.75)
+    assert -10.0 <= luld["liq_diff_ci_low"] < -4.25 < luld["liq_diff_ci_high"] <= 1.0
+    assert head.loc["luld", "liquidation_notional"] == pytest.approx(np.median([7.0, 21.0, 25.0, 30.0]))
+    assert head.loc["none", "liquidation_notional"] == pytest.approx(25.0)

@@ -159,8 +159,11 @@ def test_helpers():
     assert math.isnan(wilcoxon_p(np.array([1.0])))
     assert math.isnan(wilcoxon_p(np.zeros(10)))
     assert math.isnan(wilcoxon_p(np.array([np.nan, np.nan, 1.0])))
-    lo, hi = bootstrap_mean_ci(np.array([2.0]), rng=np.random.default_rng(0))
-    assert lo == hi == 2.0
+    # One or two differences are no sample to bootstrap: no interval rather than a fake one.
+    for few in ([2.0], [1.0, 3.0]):
+        assert all(map(math.isnan, bootstrap_mean_ci(np.array(few), rng=np.random.default_rng(0))))
+    lo, hi = bootstrap_mean_ci(np.array([1.0, 2.0, 3.0]), rng=np.random.default_rng(0))
+    assert 1.0 <= lo < 2.0 < hi <= 3.0
     assert all(map(math.isnan, bootstrap_mean_ci(np.array([]), rng=np.random.default_rng(0))))
 
 

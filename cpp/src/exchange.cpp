@@ -123,24 +123,35 @@ AccountId Exchange::add_accounts(std::size_t n) {
   if (num_accounts_ + n > static_cast<std::size_t>(std::numeric_limits<AccountId>::max()))
     fail(ErrorKind::InvalidConfig, "too many accounts");
   const auto first = static_cast<AccountId>(num_accounts_);
-  num_accounts_ += n;
-  for (auto& ins : instruments_) {
-    ins.book.resize_accounts(num_accounts_);
-    ins.pos.resize(num_accounts_);
-    ins.triggers.resize(num_accounts_);
-    ins.isolated.resize(num_accounts_);
-    ins.iso_cash.resize(num_accounts_);
+  // All or nothing: if an allocation fails part way, every array goes back to the old size
+  // (shrinking does not allocate) and the count is unchanged.
+  try {
+    resize_account_arrays(num_accounts_ + n);
+  } catch (...) {
+    resize_account_arrays(num_accounts_);
+    throw;
   }
-  ledger_.resize(num_accounts_);
-  parked_.resize(num_accounts_);
-  open_positions_.resize(num_accounts_);
-  dirty_.resize(num_accounts_);
-  risk_stamp_.resize(num_accounts_);
-  stage_done_.resize(num_accounts_);
-  cand_listed_.resize(num_accounts_);
-  in_multi_.resize(num_accounts_);
-  last_liquidation_.resize(num_accounts_);
+  num_accounts_ += n;
   return first;
+}
+
+void Exchange::resize_account_arrays(std::size_t n) {
+  for (auto& ins : instruments_) {
+    ins.book.resize_accounts(n);
+    ins.pos.resize(n);
+    ins.triggers.resize(n);
+    ins.isolated.resize(n);
+    ins.iso_cash.resize(n);
+  }
+  ledger_.resize(n);
+  parked_.resize(n);
+  open_positions_.resize(n);
+  dirty_.resize(n);
+  risk_stamp_.resize(n);
+  stage_done_.resize(n);
+  cand_listed_.resize(n);
+  in_multi_.resize(n);
+  last_liquidation_.resize(n);
 }
 
 void Exchange::unknown_instrument(InstrumentId inst) {
@@ -169,7 +180,10 @@ void Exchange::ts_backwards(Timestamp ts) const {
 void Exchange::validate(const NewOrder& o) const {
   check_instrument(o.instrument);
   check_account(o.account);
-  if (o.id < 1) fail(ErrorKind::InvalidOrder, "order_id must be >= 1, got " + str(o.id));
+  // One unsigned compare: ids from 2^62 are the engine's own (liquidation and backstop orders).
+  if (static_cast<std::uint64_t>(o.id) - 1 >= static_cast<std::uint64_t>(kFirstEngineOrderId) - 1)
+    fail(ErrorKind::InvalidOrder, "order_id must be in 1..2^62-1 (ids from 2^62 are the engine's own), got " +
+                                      str(o.id));
   if (ids_.find(o.id) != IdMap::kMissing)
     fail(ErrorKind::DuplicateOrderId, "order_id " + str(o.id) + " was already used");
   if (o.side != Side::Buy && o.side != Side::Sell)
@@ -179,8 +193,21 @@ void Exchange::validate(const NewOrder& o) const {
     fail(ErrorKind::InvalidOrder, "kind must be 0..4, got " + str(static_cast<int>(o.kind)));
   if (o.qty < 1 || o.qty > kMaxQty)
     fail(ErrorKind::InvalidOrder, "qty must be in 1..1e15 lots, got " + str(o.qty));
-  if (o.kind != Kind::Market) check_price("price", o.price);
+  if (o.kind != Kind::Market) {
+    check_price("price", o.price);
+    check_notional(instruments_[static_cast<std::size_t>(o.instrument)], o.price, o.qty);
+  } else {
+    const Instrument& ins = instruments_[static_cast<std::size_t>(o.instrument)];
+    if (!ins.book.empty(opposite(o.side)))  // else it is rejected for want of liquidity
+      check_notional(ins, market_limit(o.side, ins.book.best(opposite(o.side)).price,
+                                       ins.spec.market_band_ppm), o.qty);
+  }
   check_ts(o.ts);
+}
+
+void Exchange::bad_notional(Price price, Qty qty) {
+  fail(ErrorKind::InvalidOrder, "notional of " + str(qty) + " lots at " + str(price) +
+                                    " ticks exceeds 1e18 cash units");
 }
 
 MatchContext Exchange::context(Instrument& ins, InstrumentId inst, Timestamp ts) {
@@ -325,8 +352,13 @@ void Exchange::amend(OrderId id, Price price, Qty qty, Timestamp ts) {
     fail(ErrorKind::InvalidOrder, "qty must be in 1..1e15 lots (0 = unchanged), got " + str(qty));
   check_price("price", price, true);
   check_ts(ts);
-  now_ = ts;
   const InstrumentId inst = handle_instrument(h);
+  if (!is_done(h)) {  // the amended order's notional, checked before anything changes
+    const RestingOrder& cur = instruments_[static_cast<std::size_t>(inst)].book.order(handle_index(h));
+    check_notional(instruments_[static_cast<std::size_t>(inst)], price == 0 ? cur.price : price,
+                   qty == 0 ? cur.leaves : qty);
+  }
+  now_ = ts;
   auto amend_reject = [&](Reason why) {
     Event& e = log_.emit(EventType::AmendReject, now_, inst);
     e.order_id = id;
@@ -341,6 +373,14 @@ void Exchange::amend(OrderId id, Price price, Qty qty, Timestamp ts) {
   const RestingOrder o = ins.book.order(idx);
   const Price new_price = price == 0 ? o.price : price;
   const Qty new_qty = qty == 0 ? o.leaves : qty;
+  // An amend that adds quantity or moves the price needs the margin a new order would (it
+  // replaces the order's own open quantity); without this check a small order amended up
+  // would get round the initial-margin rule of submit.
+  if (risk_.enabled && !o.reduce_only && (new_qty > o.leaves || new_price != o.price) &&
+      !passes_initial_margin(NewOrder{inst, o.account, id, o.side, o.kind, new_price, new_qty,
+                                      false, now_},
+                             new_price, o.leaves))
+    return amend_reject(Reason::InsufficientMargin);
   auto amended = [&](std::uint16_t priority_lost) {
     Event& e = order_event(EventType::Amend, Reason::None, inst, id, o.account, o.side, new_price,
                            new_qty);

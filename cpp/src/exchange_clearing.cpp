@@ -65,10 +65,25 @@ void Exchange::opened_or_closed(Instrument& ins, InstrumentId inst, AccountId a,
     flat_deficits_.emplace_back(a, scope_of(a, inst));
 }
 
+void Exchange::check_inflow(AccountId a, Cash amount) const {
+  // Balances and the total paid in stay within kMaxBalance, so sums of them cannot overflow.
+  if (amount > kMaxBalance - std::max<Cash>(ledger_.balance(a), 0))
+    fail(ErrorKind::InvalidOrder, "deposit of " + str(amount) + " would take the balance of account " +
+                                      str(a) + " over 2^62 cash units");
+  if (amount > kMaxBalance + std::min<Cash>(ledger_.balance(kExternal), 0))
+    fail(ErrorKind::InvalidOrder, "deposit of " + str(amount) +
+                                      " would take the total deposited over 2^62 cash units");
+}
+
 void Exchange::deposit(AccountId a, Cash amount, Timestamp ts) {
   check_account(a);
   if (amount <= 0) fail(ErrorKind::InvalidOrder, "deposit amount must be > 0, got " + str(amount));
+  check_inflow(a, amount);
   check_ts(ts);
+  apply_deposit(a, amount, ts);
+}
+
+void Exchange::apply_deposit(AccountId a, Cash amount, Timestamp ts) {
   now_ = ts;
   ledger_.transfer(kExternal, a, amount);
   Event& e = log_.emit(EventType::Deposit, now_, -1);
@@ -92,7 +107,7 @@ void Exchange::transfer_positions(InstrumentId inst, AccountId counterparty, con
       check_price("price", price[i]);
       const int128 notional = static_cast<int128>(price[i]) * (qty[i] > 0 ? qty[i] : -qty[i]) *
                               instruments_[static_cast<std::size_t>(inst)].spec.cash_per_tick_lot;
-      if (notional > static_cast<int128>(1'000'000'000'000'000'000))
+      if (notional > static_cast<int128>(kMaxNotional))
         fail(ErrorKind::InvalidOrder, "position notional exceeds 1e18 cash units");
     } catch (Error& e) {
       e.set_row(static_cast<std::int64_t>(i));
@@ -115,18 +130,26 @@ void Exchange::transfer_positions(InstrumentId inst, AccountId counterparty, con
 
 void Exchange::deposit_batch(const AccountId* accounts, const Cash* amounts, std::size_t n,
                              Timestamp ts) {
+  int128 total = 0;
   for (std::size_t i = 0; i < n; ++i) {
     try {
       check_account(accounts[i]);
       if (amounts[i] <= 0)
         fail(ErrorKind::InvalidOrder, "deposit amount must be > 0, got " + str(amounts[i]));
+      check_inflow(accounts[i], amounts[i]);
+      total += amounts[i];
+      if (total > kMaxBalance + std::min<Cash>(ledger_.balance(kExternal), 0))
+        fail(ErrorKind::InvalidOrder, "deposits up to this row would take the total deposited over "
+                                      "2^62 cash units");
     } catch (Error& e) {
       e.set_row(static_cast<std::int64_t>(i));
       throw;
     }
   }
   check_ts(ts);
-  for (std::size_t i = 0; i < n; ++i) deposit(accounts[i], amounts[i], ts);
+  // Checked as a whole above (rows of one account may add up past the per-account cap by at
+  // most the batch's total, which is itself capped: no overflow), so nothing here can fail.
+  for (std::size_t i = 0; i < n; ++i) apply_deposit(accounts[i], amounts[i], ts);
 }
 
 // Fees round in the exchange's favour: charges up, rebates down. System accounts pay none.
@@ -195,6 +218,7 @@ void Exchange::remove_isolated_margin(AccountId a, InstrumentId inst, Cash amoun
 void Exchange::fund_insurance(Cash amount, Timestamp ts) {
   if (amount <= 0)
     fail(ErrorKind::InvalidOrder, "insurance fund deposit must be > 0, got " + str(amount));
+  check_inflow(kInsuranceFund, amount);
   check_ts(ts);
   now_ = ts;
   ledger_.transfer(kExternal, kInsuranceFund, amount);

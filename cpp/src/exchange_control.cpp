@@ -6,6 +6,8 @@
 
 #include "liqsim/exchange.hpp"
 
+#include <limits>
+
 namespace liqsim {
 
 namespace {
@@ -36,6 +38,9 @@ void Exchange::halt(InstrumentId inst, Timestamp duration_ns, Timestamp ts) {
     fail(ErrorKind::InvalidOrder, "halt duration must be > 0 ns or -1 (rest of run), got " +
                                       std::to_string(duration_ns));
   check_ts(ts);
+  if (duration_ns > 0 && ts > std::numeric_limits<Timestamp>::max() - duration_ns)
+    fail(ErrorKind::InvalidOrder, "halt of " + std::to_string(duration_ns) + " ns from ts " +
+                                      std::to_string(ts) + " ends past the largest timestamp");
   now_ = ts;
   Instrument& ins = instruments_[static_cast<std::size_t>(inst)];
   if (!halted(ins)) start_halt(inst, HaltReason::None, duration_ns, ins.last.value_or(0));

@@ -166,7 +166,7 @@ std::optional<PriceFraction> Exchange::liquidation_price(AccountId a, Instrument
   return lp;
 }
 
-bool Exchange::passes_initial_margin(const NewOrder& o, Price limit) const {
+bool Exchange::passes_initial_margin(const NewOrder& o, Price limit, Qty replaced) const {
   if (is_system(o.account)) return true;
   const Instrument& ins = instruments_[static_cast<std::size_t>(o.instrument)];
   const Qty p = ins.pos.qty[o.account];
@@ -180,7 +180,7 @@ bool Exchange::passes_initial_margin(const NewOrder& o, Price limit) const {
   if (v == 0) v = px;
   Qty ob = ins.book.open_qty(o.account, Side::Buy), os = ins.book.open_qty(o.account, Side::Sell);
   const Qty before = std::max(absval(p + ob), absval(p - os));
-  (o.side == Side::Buy ? ob : os) += o.qty;
+  (o.side == Side::Buy ? ob : os) += o.qty - replaced;  // an amend replaces its own open qty
   const Qty after = std::max(absval(p + ob), absval(p - os));
   const Price before_v = valuation_price(ins);
   const Cash im_before = before == 0 ? 0 : ins.tiers->initial(notional(ins, before, before_v));

@@ -16,15 +16,17 @@ import math
 from dataclasses import dataclass, field
 
 from . import _core
-from ._core import InvalidConfigError
+from ._core import MAX_PRICE_TICKS, InvalidConfigError
 from .config import NS_PER_S, to_cash, to_ppm
 
 HALT_MARK_MODES = {"follow_index": 0, "frozen": 1, "follow_index_liquidations_wait": 2}
 
 
 def _seconds(name: str, v: float, *, allow_zero: bool = False) -> int:
-    if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or v < 0 or (v == 0 and not allow_zero):
-        raise InvalidConfigError(f"{name} must be a {'non-negative' if allow_zero else 'positive'} number of seconds, got {v!r}")
+    if (isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or v < 0
+            or (v == 0 and not allow_zero) or v > 1e9):  # ns of up to 1e9 s fit the int64 clock
+        raise InvalidConfigError(f"{name} must be a {'non-negative' if allow_zero else 'positive'} number of "
+                                 f"seconds up to 1e9, got {v!r}")
     return round(v * NS_PER_S)
 
 
@@ -89,8 +91,10 @@ class Velocity:
 
     def apply(self, c: _core.ControlSpec, tick_size: float, cash_unit: float) -> None:
         s = c.breakers.velocity
-        if not (math.isfinite(self.max_move) and self.max_move > 0):
-            raise InvalidConfigError(f"velocity.max_move must be > 0, got {self.max_move!r}")
+        if (isinstance(self.max_move, bool) or not isinstance(self.max_move, (int, float))
+                or not (math.isfinite(self.max_move) and 0 < self.max_move / tick_size <= MAX_PRICE_TICKS)):
+            raise InvalidConfigError(f"velocity.max_move must be > 0 and at most {MAX_PRICE_TICKS} ticks, "
+                                     f"got {self.max_move!r}")
         s.enabled = True
         s.max_move_ticks = max(1, round(self.max_move / tick_size))
         s.window_ns = _seconds("velocity.window", self.window)
@@ -115,8 +119,10 @@ class MarketWide:
             to_ppm(f"market_wide.levels[{k}]", v, 0.0, 1.0, open_lo=True) for k, v in enumerate(self.levels))
         s.halt1_ns, s.halt2_ns = (_seconds(f"market_wide.halts[{k}]", v) for k, v in enumerate(self.halts))
         if self.reference is not None:
-            if not (math.isfinite(self.reference) and self.reference > 0):
-                raise InvalidConfigError(f"market_wide.reference must be > 0, got {self.reference!r}")
+            if (isinstance(self.reference, bool) or not isinstance(self.reference, (int, float))
+                    or not (math.isfinite(self.reference) and 1 <= round(self.reference / tick_size) <= MAX_PRICE_TICKS)):
+                raise InvalidConfigError(f"market_wide.reference must be a price of at least one tick "
+                                         f"({tick_size}), got {self.reference!r}")
             s.reference = round(self.reference / tick_size)
 
 
@@ -141,6 +147,9 @@ class LiqThrottle:
         return dataclasses.replace(self, global_cap=self.global_cap * factor)
 
     def apply(self, c: _core.ControlSpec, tick_size: float, cash_unit: float) -> None:
+        for name, v in (("global_cap", self.global_cap), ("account_cap", self.account_cap)):
+            if isinstance(v, bool) or not isinstance(v, (int, float)):
+                raise InvalidConfigError(f"liq_throttle.{name} must be a number, got {v!r}")
         if self.global_cap <= 0 and self.account_cap <= 0:
             raise InvalidConfigError("liq_throttle needs a positive global_cap or account_cap")
         c.liq_throttle_global = to_cash("liq_throttle.global_cap", self.global_cap, cash_unit)
@@ -203,6 +212,8 @@ class Breakers:
 
     def to_spec(self, tick_size: float, cash_unit: float) -> _core.ControlSpec:
         """The engine's integer ControlSpec for an instrument with this tick size."""
+        if not isinstance(self.policies, tuple):
+            raise InvalidConfigError(f"policies must be a tuple of breaker policies, got {self.policies!r}")
         if self.halt_mark not in HALT_MARK_MODES:
             raise InvalidConfigError(f"halt_mark must be one of {list(HALT_MARK_MODES)}, got {self.halt_mark!r}")
         kinds = [type(p) for p in self.policies]
@@ -211,7 +222,7 @@ class Breakers:
                 raise InvalidConfigError(f"not a breaker policy: {p!r}")
         if len(set(kinds)) != len(kinds):
             raise InvalidConfigError("each policy may appear once")
-        if not isinstance(self.seed, int) or not 0 <= self.seed < 2**64:
+        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or not 0 <= self.seed < 2**64:
             raise InvalidConfigError(f"seed must be an integer in [0, 2**64), got {self.seed!r}")
         c = _core.ControlSpec()
         c.halt_mark = HALT_MARK_MODES[self.halt_mark]

@@ -53,6 +53,21 @@ def _errors() -> Iterator[None]:
         raise click.UsageError(str(e)) from None
     except LiqsimError as e:
         raise click.ClickException(str(e)) from None
+    except OSError as e:  # writing the outputs, reaching a scheduler
+        raise click.ClickException(f"{type(e).__name__}: {e}") from None
+
+
+def _writable_dir(out: Path) -> Path:
+    """Create `out` (and parents) and check a file can be written there, before any work runs:
+    a bad path should fail in a second, not after an hour of simulation."""
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        probe = out / ".liqsim-write-test"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as e:
+        raise click.BadParameter(f"cannot write to {out}: {e.strerror or e}", param_hint="'--out'") from None
+    return out
 
 
 def _progress(flag: bool | None) -> bool:
@@ -123,6 +138,7 @@ def run_cmd(scenario: str, policy: str, seed: int, out: Path, progress: bool | N
     pol = _load_policies(policy, "'--policy'")
     if len(pol) != 1:
         raise click.BadParameter("give one policy (use `liqsim compare` for several)", param_hint="'--policy'")
+    _writable_dir(out)
     with _errors():
         res = run(sc, pol[0], seed, progress=_progress(progress))
         res.to_parquet(out)
@@ -170,6 +186,7 @@ def compare_cmd(scenario: str, policies: str, seeds: int, seed_start: int, jobs:
     sc = _load_scenario(scenario)
     pols = _load_policies(policies, "'--policies'")
     backend = "dask" if dask_address or dask_local else "local"
+    _writable_dir(out)
     with _errors():
         cmp = compare(sc, pols, range(seed_start, seed_start + seeds), backend=backend, jobs=jobs,
                       dask_address=dask_address, fork_at=fork_at, progress=_progress(progress))

@@ -7,6 +7,7 @@ Floats and USD amounts are checked here and converted once to the engine's integ
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from . import _core
@@ -40,20 +41,32 @@ def to_ppm(name: str, value: float, lo: float, hi: float, *, open_lo: bool = Fal
     return ppm
 
 
+def _check_seconds(name: str, v: float) -> None:
+    """A duration in [0, 1e9] seconds (its nanoseconds fit the engine's int64 clock)."""
+    if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or not 0 <= v <= 1e9:
+        raise InvalidConfigError(f"{name} must be in [0, 1e9] seconds, got {v!r}")
+
+
 def to_cash(name: str, usd: float, cash_unit: float) -> int:
     """A non-negative USD amount in whole cash units (rounded to the nearest unit)."""
     if isinstance(usd, bool) or not isinstance(usd, (int, float)) or not math.isfinite(usd) or usd < 0:
         raise InvalidConfigError(f"{name} must be a non-negative finite amount, got {usd!r}")
-    return round(usd / cash_unit)
+    exact = usd / cash_unit
+    if not exact < 2**62:  # the engine's cash is int64; amounts stay below its balance cap
+        raise InvalidConfigError(f"{name} {usd!r} USD is out of range ({cash_unit} USD cash units)")
+    return round(exact)
 
 
 def tier_brackets(tiers: tuple[tuple[float, float], ...], cash_unit: float) -> list[tuple[int, int]]:
     """(cap in USD, MMR) pairs as (cap in cash units, MMR in ppm), checked for order and range."""
+    if isinstance(tiers, (str, bytes, dict)) or not isinstance(tiers, Iterable):
+        raise InvalidConfigError(f"margin tiers must be a sequence of (notional_cap, mmr) pairs, got {tiers!r}")
+    tiers = tuple(tiers)
     if not tiers:
         raise InvalidConfigError("margin tiers must not be empty")
     out: list[tuple[int, int]] = []
     for k, tier in enumerate(tiers):
-        if len(tier) != 2:
+        if isinstance(tier, (str, bytes)) or not isinstance(tier, Iterable) or len(tuple(tier)) != 2:
             raise InvalidConfigError(f"tier {k} must be (notional_cap, mmr), got {tier!r}")
         cap, mmr = tier
         cap_cash = to_cash(f"tier {k} cap", cap, cash_unit)
@@ -105,12 +118,17 @@ class RiskConfig:
             raise InvalidConfigError(f"backstop must be one of {sorted(BACKSTOPS)}, got {self.backstop!r}")
         if self.adl_rule not in ADL_RULES:
             raise InvalidConfigError(f"adl_rule must be one of {list(ADL_RULES)}, got {self.adl_rule!r}")
-        if not isinstance(self.max_per_step, int) or self.max_per_step < 0:
-            raise InvalidConfigError(f"max_per_step must be an integer >= 0, got {self.max_per_step!r}")
-        if not isinstance(self.adl_seed, int) or not 0 <= self.adl_seed < 2**64:
+        if isinstance(self.max_per_step, bool) or not isinstance(self.max_per_step, int) \
+                or not 0 <= self.max_per_step < 2**31:
+            raise InvalidConfigError(f"max_per_step must be an integer in [0, 2**31), got {self.max_per_step!r}")
+        if isinstance(self.adl_seed, bool) or not isinstance(self.adl_seed, int) or not 0 <= self.adl_seed < 2**64:
             raise InvalidConfigError(f"adl_seed must be an integer in [0, 2**64), got {self.adl_seed!r}")
-        if not math.isfinite(self.partial_cooldown) or self.partial_cooldown < 0:
-            raise InvalidConfigError(f"partial_cooldown must be >= 0 seconds, got {self.partial_cooldown!r}")
+        if not isinstance(self.adl_at_mark, bool):
+            raise InvalidConfigError(f"adl_at_mark must be True or False, got {self.adl_at_mark!r}")
+        _check_seconds("partial_cooldown", self.partial_cooldown)
+        _check_seconds("unwind_interval", self.unwind_interval)
+        if isinstance(self.vault_trigger, bool) or not isinstance(self.vault_trigger, (int, float)):
+            raise InvalidConfigError(f"vault_trigger must be a number, got {self.vault_trigger!r}")
         s = _core.RiskSpec()
         s.enabled = True
         s.mode = LIQUIDATION_MODES[self.liquidation]
@@ -129,8 +147,6 @@ class RiskConfig:
         s.adl_rule = self.adl_rule
         s.adl_at_mark = bool(self.adl_at_mark)
         s.adl_seed = self.adl_seed
-        if not math.isfinite(self.unwind_interval) or self.unwind_interval < 0:
-            raise InvalidConfigError(f"unwind_interval must be >= 0 seconds, got {self.unwind_interval!r}")
         s.unwind_interval_ns = round(self.unwind_interval * NS_PER_S)
         s.unwind_slippage_ppm = to_ppm("unwind_slippage", self.unwind_slippage, 0.0, 0.999999, open_lo=True)
         return s

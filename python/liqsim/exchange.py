@@ -17,6 +17,7 @@ from .breakers import Breakers
 from .codes import TradingState
 from .config import BINANCE_BTCUSDT_TIERS, PPM, RiskConfig, tier_brackets, to_ppm
 from .events import events_frame
+from ._args import diagnose, engine_args, is_pybind_type_error
 from .instrument import Instrument, make_instrument
 
 MARK_SOURCES = {"last": 0, "index": 1, "binance": 2, "hyperliquid": 3, "external": 4}
@@ -146,15 +147,21 @@ class Exchange:
         breakers and liquidation controls (see `liqsim.Breakers`). `cash_unit` is accepted
         for the first instrument of an exchange created without one; it is exchange-wide.
         """
-        if cash_unit is not None and _check_cash_unit(cash_unit) != self._cash_unit:
+        # Everything is checked before the exchange changes: the cash unit is only taken on
+        # once the engine has accepted the instrument.
+        unit = self._cash_unit
+        if cash_unit is not None and _check_cash_unit(cash_unit) != unit:
             if self._cash_unit_fixed or self._instruments:
                 raise InvalidConfigError(
                     f"cash_unit is exchange-wide ({self._cash_unit}); create Exchange(cash_unit=...) "
                     f"instead of passing {cash_unit} here")
-            self._cash_unit = cash_unit
-        inst = make_instrument(len(self._instruments), symbol, tick_size, lot_size, self._cash_unit,
+            if self._risk is not None:  # its amounts were converted at the old unit
+                raise InvalidConfigError(
+                    f"an exchange with risk rules takes its cash_unit at creation: "
+                    f"Exchange(cash_unit={cash_unit}, risk=...)")
+            unit = float(cash_unit)
+        inst = make_instrument(len(self._instruments), symbol, tick_size, lot_size, unit,
                                stp, market_band)
-        self._cash_unit_fixed = True
         spec = _core.InstrumentSpec()
         spec.symbol = symbol
         spec.stp = STP_MODES[stp]
@@ -162,7 +169,7 @@ class Exchange:
         spec.cash_per_tick_lot = inst.cash_per_tick_lot
         spec.taker_fee_ppm = to_ppm("taker_fee", taker_fee, 0.0, 0.1)
         spec.maker_fee_ppm = to_ppm("maker_fee", maker_fee, -0.1, 0.1)
-        spec.tiers = [] if tiers is None else tier_brackets(tuple(tiers), self._cash_unit)
+        spec.tiers = [] if tiers is None else tier_brackets(tiers, unit)
         spec.im_multiplier_ppm = to_ppm("initial_margin_multiplier", initial_margin_multiplier, 1.0, 100.0)
         if mark_source not in MARK_SOURCES:
             raise InvalidConfigError(f"mark_source must be one of {list(MARK_SOURCES)}, got {mark_source!r}")
@@ -170,9 +177,10 @@ class Exchange:
         if breakers is not None:
             if not isinstance(breakers, Breakers):
                 raise InvalidConfigError(f"breakers must be a liqsim.Breakers, got {type(breakers).__name__}")
-            spec.control = breakers.to_spec(inst.tick_size, self._cash_unit)
-        if not (math.isfinite(funding_interval) and funding_interval > 0):
-            raise InvalidConfigError(f"funding_interval must be > 0 seconds, got {funding_interval!r}")
+            spec.control = breakers.to_spec(inst.tick_size, unit)
+        if (isinstance(funding_interval, bool) or not isinstance(funding_interval, (int, float, np.integer, np.floating))
+                or not (math.isfinite(funding_interval) and 0 < funding_interval <= 1e9)):
+            raise InvalidConfigError(f"funding_interval must be in (0, 1e9] seconds, got {funding_interval!r}")
         spec.funding_interval_ns = round(funding_interval * 1e9)
         spec.funding_interest_ppm = to_ppm("funding_interest", funding_interest, -1.0, 1.0)
         spec.funding_clamp_ppm = to_ppm("funding_clamp", funding_clamp, 0.0, 1.0)
@@ -180,11 +188,13 @@ class Exchange:
         engine_id = self._engine.add_instrument(spec)
         assert engine_id == inst.id
         self._instruments.append(inst)
+        self._cash_unit, self._cash_unit_fixed = unit, True
         return inst.id
 
     def instrument(self, instrument: int) -> Instrument:
         """Metadata (grid, symbol, options) of an instrument id."""
-        if not (isinstance(instrument, (int, np.integer)) and 0 <= instrument < len(self._instruments)):
+        if (isinstance(instrument, (bool, np.bool_)) or not isinstance(instrument, (int, np.integer))
+                or not 0 <= instrument < len(self._instruments)):
             raise UnknownInstrumentError(f"unknown instrument {instrument!r}")
         return self._instruments[int(instrument)]
 
@@ -197,6 +207,7 @@ class Exchange:
         """Open an account; returns its id (0, 1, ...)."""
         return int(self._engine.add_account())
 
+    @engine_args
     def add_accounts(self, n: int) -> np.ndarray:
         """Open `n` accounts at once; returns their ids."""
         if not isinstance(n, (int, np.integer)) or n < 1:
@@ -225,6 +236,11 @@ class Exchange:
         bad input raises InvalidOrderError / UnknownAccountError / ... and changes nothing.
         """
         inst = self.instrument(instrument)
+        for name, v in (("account", account), ("order_id", order_id), ("ts", ts)):
+            if v is not None and (isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, np.integer))):
+                raise InvalidOrderError(f"{name} must be an integer, got {v!r}")
+        if not isinstance(reduce_only, (bool, np.bool_)):
+            raise InvalidOrderError(f"reduce_only must be True or False, got {reduce_only!r}")
         kind_code = _parse_kind(kind)
         if kind_code == Kind.MARKET:
             if price is not None:
@@ -245,14 +261,27 @@ class Exchange:
                      ts: int | None = None) -> int:
         """Submit one order with integer ticks/lots and codes (the lean per-order path)."""
         oid = self._engine.next_order_id if order_id is None else order_id
-        self._engine.submit(instrument, account, oid, side, kind, price, qty, reduce_only,
-                            self._engine.now if ts is None else ts)
+        try:
+            self._engine.submit(instrument, account, oid, side, kind, price, qty, reduce_only,
+                                self._engine.now if ts is None else ts)
+        except TypeError as e:  # not an engine integer: say which (free when nothing is wrong)
+            if not is_pybind_type_error(e):
+                raise
+            raise diagnose("submit", dict(instrument=instrument, account=account, order_id=oid, side=side,
+                                          kind=kind, price_ticks=price, qty_lots=qty,
+                                          reduce_only=reduce_only, ts=ts)) from None
         return int(oid)
 
     def cancel(self, order_id: int, *, ts: int | None = None) -> None:
         """Cancel a resting order (a CANCEL event, or CANCEL_REJECT if it is no longer live)."""
-        self._engine.cancel(order_id, self._engine.now if ts is None else ts)
+        try:
+            self._engine.cancel(order_id, self._engine.now if ts is None else ts)
+        except TypeError as e:
+            if not is_pybind_type_error(e):
+                raise
+            raise diagnose("cancel", dict(order_id=order_id, ts=ts)) from None
 
+    @engine_args
     def amend(self, order_id: int, *, price: float | None = None, qty: float | None = None,
               ts: int | None = None) -> None:
         """Change a resting order's price and/or remaining quantity (instrument units).
@@ -358,10 +387,12 @@ class Exchange:
         """Drain the events as a DataFrame with readable `event` and `reason` columns."""
         return events_frame(self.drain_events())
 
+    @engine_args
     def bbo(self, instrument: int) -> BBO:
         """Best bid/offer of an instrument, in ticks and lots."""
         return BBO(*self._engine.bbo(instrument))
 
+    @engine_args
     def depth(self, instrument: int, n: int = 10) -> dict[str, np.ndarray]:
         """Top `n` price levels per side, best first: price (ticks), qty (lots), order count."""
         if not isinstance(n, (int, np.integer)) or n < 1:
@@ -378,10 +409,12 @@ class Exchange:
                                 "orders": d[f"{s}_count"]}) for s in ("bid", "ask")]
         return pd.concat(frames, ignore_index=True)
 
+    @engine_args
     def position(self, account: int, instrument: int) -> int:
         """Signed position of an account in lots."""
         return int(self._engine.position(account, instrument))
 
+    @engine_args
     def positions(self, instrument: int) -> np.ndarray:
         """Signed positions of all accounts in one instrument (lots, indexed by account)."""
         return self._engine.positions(instrument)
@@ -391,6 +424,8 @@ class Exchange:
         """USD amount in integer cash units (must be a whole number of units)."""
         if isinstance(usd, bool) or not isinstance(usd, (int, float, np.integer, np.floating)) or not math.isfinite(usd):
             raise InvalidOrderError(f"amount must be a finite number, got {usd!r}")
+        if abs(usd / self._cash_unit) >= 2**63:
+            raise InvalidOrderError(f"amount {usd!r} is out of range ({self._cash_unit} USD cash units, int64)")
         units = round(usd / self._cash_unit)
         if abs(units - usd / self._cash_unit) > 1e-6 * max(1.0, abs(units)):
             raise InvalidOrderError(f"amount {usd!r} is not a whole number of cash units ({self._cash_unit})")
@@ -401,6 +436,7 @@ class Exchange:
         out = np.asarray(cash, dtype=np.float64) * self._cash_unit
         return float(out) if out.ndim == 0 else out
 
+    @engine_args
     def deposit(self, account: int, usd: float, *, ts: int | None = None) -> None:
         """Move collateral from outside into an account (a DEPOSIT event)."""
         self._engine.deposit(account, self.to_cash(usd), self._ts(ts))
@@ -409,38 +445,62 @@ class Exchange:
                       ts: int | None = None) -> None:
         """Deposit `usd[i]` into `accounts[i]` for every i in one C++ call (all rows are checked
         first; a bad row applies nothing and the error's `row` names it)."""
-        acc = _column("account", accounts, len(np.atleast_1d(accounts)))
-        amounts = np.broadcast_to(np.asarray(usd, dtype=np.float64), acc.shape)
-        if not np.all(np.isfinite(amounts)):
-            raise InvalidOrderError("deposit amounts must be finite")
-        cash = np.rint(amounts / self._cash_unit).astype(np.int64)
-        self._engine.deposit_batch(acc, cash, self._ts(ts))
+        n = len(np.atleast_1d(accounts))
+        if n == 0:
+            return
+        acc = _column("account", accounts, n)
+        raw = np.asarray(usd)
+        if raw.dtype.kind not in "iuf":
+            raise InvalidOrderError(f"usd must be a numeric array, got dtype {raw.dtype}")
+        if raw.ndim > 1 or (raw.ndim == 1 and raw.shape != acc.shape):
+            raise InvalidOrderError(f"usd has shape {raw.shape}, expected {acc.shape} like accounts")
+        amounts = np.broadcast_to(raw.astype(np.float64), acc.shape)
+        # The same checks as `to_cash`, row by row: finite, in range, a whole number of units.
+        with np.errstate(invalid="ignore", over="ignore"):
+            exact = amounts / self._cash_unit
+            units = np.rint(exact)
+            bad = ~np.isfinite(exact) | (np.abs(exact) >= 2**62)
+            bad |= np.abs(units - exact) > 1e-6 * np.maximum(1.0, np.abs(units))
+        if bad.any():
+            k = int(np.argmax(bad))
+            err = InvalidOrderError(f"row {k}: deposit of {amounts[k]!r} USD is not a finite whole number "
+                                    f"of cash units ({self._cash_unit}) within range")
+            err.row = k
+            raise err
+        self._engine.deposit_batch(acc, units.astype(np.int64), self._ts(ts))
 
+    @engine_args
     def withdraw(self, account: int, usd: float, *, ts: int | None = None) -> None:
         """Move collateral out; more than the free margin raises InsufficientFundsError."""
         self._engine.withdraw(account, self.to_cash(usd), self._ts(ts))
 
+    @engine_args
     def fund_insurance(self, usd: float, *, ts: int | None = None) -> None:
         """Seed or top up the insurance fund from outside."""
         self._engine.fund_insurance(self.to_cash(usd), self._ts(ts))
 
+    @engine_args
     def set_index(self, instrument: int, price: float, *, ts: int | None = None) -> None:
         """Set the external index price (moves the mark if the instrument's mark source is the
         index) and run liquidation checks."""
         self._engine.set_index(instrument, self.instrument(instrument).tick(price, "index"), self._ts(ts))
 
+    @engine_args
     def set_mark(self, instrument: int, price: float, *, ts: int | None = None) -> None:
         """Force the mark price (e.g. from a replayed series) and run liquidation checks."""
         self._engine.set_mark(instrument, self.instrument(instrument).tick(price, "mark"), self._ts(ts))
 
+    @engine_args
     def apply_funding(self, instrument: int, rate: float, *, ts: int | None = None) -> None:
         """Pay funding at `rate` x position notional at mark (longs pay shorts when positive)."""
         self._engine.apply_funding(instrument, to_ppm("funding rate", rate, -1.0, 1.0), self._ts(ts))
 
+    @engine_args
     def set_external_mid(self, instrument: int, price: float, *, ts: int | None = None) -> None:
         """Mid of the same contract on another venue (input of the `hyperliquid` mark)."""
         self._engine.set_external_mid(instrument, self.instrument(instrument).tick(price, "mid"), self._ts(ts))
 
+    @engine_args
     def settle_funding(self, instrument: int, *, ts: int | None = None) -> float:
         """Pay funding at the rate accumulated from premium samples (each `set_index` takes one)
         since the last settlement; returns the rate paid."""
@@ -448,29 +508,41 @@ class Exchange:
         self._engine.settle_funding(instrument, self._ts(ts))
         return rate
 
+    @engine_args
     def funding_rate(self, instrument: int) -> float:
         """Current funding-rate estimate (fraction per interval)."""
         return self._engine.funding_rate(instrument) / PPM
 
+    @engine_args
     def advance(self, ts: int) -> None:
         """Move the clock to `ts` (ns): ends due halts with their reopening auctions and runs
         breaker and liquidation checks, with no other command."""
         self._engine.advance(ts)
 
+    @engine_args
     def halt(self, instrument: int, seconds: float | None = None, *, ts: int | None = None) -> None:
         """Halt an instrument by hand for `seconds` (None: for the rest of the run)."""
-        ns = -1 if seconds is None else round(seconds * 1e9)
+        if seconds is None:
+            ns = -1
+        else:
+            if (isinstance(seconds, bool) or not isinstance(seconds, (int, float, np.integer, np.floating))
+                    or not math.isfinite(seconds) or seconds <= 0 or seconds > 1e9):
+                raise InvalidOrderError(f"seconds must be a finite number in (0, 1e9] or None, got {seconds!r}")
+            ns = max(1, round(seconds * 1e9))
         self._engine.halt(instrument, ns, self._ts(ts))
 
+    @engine_args
     def trading_state(self, instrument: int) -> TradingState:
         """CONTINUOUS, HALTED (orders rest unmatched until the reopening auction) or CLOSED."""
         return TradingState(self._engine.trading_state(instrument))
 
+    @engine_args
     def mark(self, instrument: int) -> float | None:
         """Current mark price in price units (None before the first trade or mark)."""
         m = self._engine.mark(instrument)
         return None if m is None else m * self.instrument(instrument).tick_size
 
+    @engine_args
     def set_margin_mode(self, account: int, instrument: int, mode: str, *,
                         ts: int | None = None) -> None:
         """`"cross"` (default: one balance backs all cross positions) or `"isolated"` (the
@@ -500,6 +572,7 @@ class Exchange:
         return self._state(account, self._engine.scope_risk(account, instrument),
                            bool(self._engine.liquidatable(account)))
 
+    @engine_args
     def account(self, account: int) -> AccountState:
         """Margin state of an account's cross part at current marks, in USD."""
         return self._state(account, self._engine.account_risk(account),
@@ -514,19 +587,23 @@ class Exchange:
                             free_margin=min(usd["wallet"], usd["equity"]) - usd["initial"],
                             liquidatable=liquidatable)
 
+    @engine_args
     def liquidation_price(self, account: int, instrument: int) -> float | None:
         """Mark price at which the account hits maintenance margin (other positions at their
         marks, tier re-solved across brackets); None when flat, 0.0 when it cannot happen."""
         lp = self._engine.liquidation_price(account, instrument)
         return None if lp is None else max(0.0, lp * self.instrument(instrument).tick_size)
 
+    @engine_args
     def bankruptcy_price(self, account: int, instrument: int) -> float | None:
         """Mark price at which the account's equity is exactly zero (None when flat)."""
         bp = self._engine.bankruptcy_price(account, instrument)
         return None if bp is None else max(0.0, bp * self.instrument(instrument).tick_size)
 
+    @engine_args
     def entry_price(self, account: int, instrument: int) -> float | None:
         """Average entry price of the open position (None when flat)."""
+        self._engine.position(account, instrument)  # raises for an unknown account or instrument
         qty, basis, _ = self._engine.position_table(instrument)
         k = account + _SYSTEM_SLOTS
         if qty[k] == 0:
@@ -534,10 +611,13 @@ class Exchange:
         inst = self.instrument(instrument)
         return float(basis[k]) / float(qty[k]) / inst.cash_per_tick_lot * inst.tick_size
 
+    @engine_args
     def realized_pnl(self, account: int, instrument: int) -> float:
         """Realized PnL of closed lots in USD (before fees and funding)."""
+        self._engine.position(account, instrument)  # raises for an unknown account or instrument
         return int(self._engine.position_table(instrument)[2][account + _SYSTEM_SLOTS]) * self._cash_unit
 
+    @engine_args
     def adl_lights(self, instrument: int, side: str | int) -> dict[int, int]:
         """ADL queue indicator 1..5 (5 = first in line) of every holder on `side`."""
         return dict(self._engine.adl_lights(instrument, _parse_side(side)))
@@ -563,10 +643,12 @@ class Exchange:
     def _ts(self, ts: int | None) -> int:
         return self._engine.now if ts is None else ts
 
+    @engine_args
     def order(self, order_id: int) -> dict[str, Any] | None:
         """A live order's state (price in ticks, leaves in lots), or None if it is not live."""
         return self._engine.order_info(order_id)
 
+    @engine_args
     def live_orders(self, instrument: int) -> int:
         """Number of resting orders in an instrument's book."""
         return int(self._engine.live_orders(instrument))
@@ -580,7 +662,12 @@ def _check_cash_unit(cash_unit: float) -> float:
 
 
 def _parse_side(side: str | int) -> int:
-    key = side.lower() if isinstance(side, str) else (int(side) if isinstance(side, (int, np.integer)) else side)
+    if isinstance(side, str):
+        key: object = side.lower()
+    elif isinstance(side, (int, np.integer)) and not isinstance(side, (bool, np.bool_)):
+        key = int(side)
+    else:
+        key = None
     if key not in _SIDES:
         raise InvalidOrderError(f"side must be 'buy' or 'sell' (or +1/-1), got {side!r}")
     return _SIDES[key]
@@ -604,7 +691,7 @@ def _column(name: str, values: npt.ArrayLike, n: int) -> np.ndarray:
         raise InvalidOrderError(f"{name} has shape {a.shape}, expected ({n},) like order_id")
     if a.dtype == target:
         return np.ascontiguousarray(a)
-    if a.dtype.kind not in "iub":
+    if a.dtype.kind not in ("iub" if name == "reduce_only" else "iu"):
         hint = " (convert prices and quantities with Instrument.to_ticks / to_lots)" if name in ("price", "qty") else ""
         raise InvalidOrderError(f"{name} must be an integer array, got dtype {a.dtype}{hint}")
     if n:

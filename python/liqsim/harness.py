@@ -17,7 +17,7 @@ import json
 import math
 import os
 from collections.abc import Iterable, Sequence
-from concurrent.futures import FIRST_EXCEPTION, Future, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -293,7 +293,9 @@ def _execute_local(tasks: list[Task], jobs: int, bar: Any) -> list[list[RunResul
         futures: list[Future[list[RunResult]]] = [pool.submit(fn, *args) for fn, args in tasks]
         pending = set(futures)
         while pending:
-            done, pending = wait(pending, return_when=FIRST_EXCEPTION)
+            # FIRST_COMPLETED, not FIRST_EXCEPTION: the latter only returns early on an error,
+            # so the progress bar would sit at 0 until every run had finished.
+            done, pending = wait(pending, return_when=FIRST_COMPLETED)
             for f in done:
                 exc = f.exception()
                 if exc is not None:
@@ -311,7 +313,10 @@ def _execute_dask(tasks: list[Task], jobs: int | None, address: Any, bar: Any) -
     if isinstance(address, Client):
         client, own = address, False
     elif address is not None:
-        client, own = Client(address), True
+        try:
+            client, own = Client(address), True
+        except (OSError, ValueError, TimeoutError) as e:  # unreachable or malformed address
+            raise InvalidConfigError(f"cannot connect to the Dask scheduler at {address!r}: {e}") from None
     else:
         cluster = LocalCluster(n_workers=jobs or _cpus(), threads_per_worker=1, processes=True,
                                dashboard_address=None)

@@ -58,11 +58,11 @@ class Instrument:
 
     def tick(self, price: float, field: str = "price") -> int:
         """One price in ticks (scalar twin of `to_ticks`)."""
-        return _scalar_to_grid(float(price), self.tick_size, field, "tick_size", MAX_PRICE_TICKS)
+        return _scalar_to_grid(_real(price, field), self.tick_size, field, "tick_size", MAX_PRICE_TICKS)
 
     def lot(self, qty: float, field: str = "qty") -> int:
         """One quantity in lots (scalar twin of `to_lots`)."""
-        return _scalar_to_grid(float(qty), self.lot_size, field, "lot_size", MAX_QTY_LOTS)
+        return _scalar_to_grid(_real(qty, field), self.lot_size, field, "lot_size", MAX_QTY_LOTS)
 
     def price(self, ticks: int | npt.ArrayLike) -> float | np.ndarray:
         """Ticks back to price units (floats, for display)."""
@@ -80,9 +80,12 @@ def _scale(units: int | npt.ArrayLike, step: float) -> float | np.ndarray:
 
 def _to_grid(value: float | npt.ArrayLike, step: float, field: str, step_name: str,
              limit: int) -> int | np.ndarray:
-    if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool):
-        return _scalar_to_grid(float(value), step, field, step_name, limit)
-    arr = np.asarray(value, dtype=np.float64)
+    if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_)):
+        return _scalar_to_grid(_real(value, field), step, field, step_name, limit)
+    raw = np.asarray(value)
+    if raw.dtype.kind not in "iuf":  # not bools, strings, dates, complex or objects
+        raise InvalidOrderError(f"{field} must be numbers, got dtype {raw.dtype}")
+    arr = raw.astype(np.float64)
     if not np.all(np.isfinite(arr)):
         bad = arr[~np.isfinite(arr)].ravel()[0] if arr.ndim else arr
         raise InvalidOrderError(f"{field} must be a finite number, got {bad}")
@@ -97,6 +100,16 @@ def _to_grid(value: float | npt.ArrayLike, step: float, field: str, step_name: s
         raise InvalidOrderError(f"{field} must be positive and at most {limit} {step_name}s, got {float(bad)!r}")
     out = rounded.astype(np.int64)
     return int(out) if out.ndim == 0 else out
+
+
+def _real(v: object, field: str) -> float:
+    """`v` as a float if it is a real number (not a bool or a string), else InvalidOrderError."""
+    if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, float, np.integer, np.floating)):
+        raise InvalidOrderError(f"{field} must be a number, got {v!r}")
+    try:
+        return float(v)
+    except OverflowError:
+        raise InvalidOrderError(f"{field} {v!r} is out of range") from None
 
 
 def _scalar_to_grid(v: float, step: float, field: str, step_name: str, limit: int) -> int:
@@ -116,7 +129,7 @@ def make_instrument(id: int, symbol: str, tick_size: float, lot_size: float, cas
                     stp: str, market_band: float) -> Instrument:
     """Validate instrument parameters (raises InvalidConfigError) and build the metadata."""
     for name, v in (("tick_size", tick_size), ("lot_size", lot_size), ("cash_unit", cash_unit)):
-        if not (isinstance(v, (int, float)) and math.isfinite(v) and v > 0):
+        if isinstance(v, bool) or not (isinstance(v, (int, float)) and math.isfinite(v) and v > 0):
             raise InvalidConfigError(f"{name} must be a positive finite number, got {v!r}")
     ratio = _exact(tick_size) * _exact(lot_size) / _exact(cash_unit)
     if ratio.denominator != 1:

@@ -222,10 +222,12 @@ def figure_forest(cmp: Comparison, metrics: Sequence[str] = REPORT_METRICS) -> F
             diffs = (wide[m][name] - wide[m][cmp.baseline]).dropna().to_numpy(dtype=np.float64)
             ax.plot(diffs, np.full(diffs.size, y), "|", ms=8, alpha=0.35, color=_colour(j + 1))
             row = summary.loc[(name, m)]
-            if np.isfinite(row["mean_diff"]):
-                lo, hi = row["ci_low"], row["ci_high"]
+            lo, hi = row["ci_low"], row["ci_high"]
+            if np.isfinite(row["mean_diff"]) and np.isfinite(lo) and np.isfinite(hi):
                 ax.errorbar([row["mean_diff"]], [y], xerr=[[row["mean_diff"] - lo], [hi - row["mean_diff"]]],
                             fmt="o", color=_colour(j + 1), capsize=3, ms=5)
+            elif np.isfinite(row["mean_diff"]):  # too few seeds for a CI: the mean alone
+                ax.plot([row["mean_diff"]], [y], "o", color=_colour(j + 1), ms=5)
         ax.axvline(0.0, color="k", lw=0.8)
         ax.set_yticks(range(len(others)), list(reversed(others)), fontsize=8)
         ax.set_ylim(-0.7, len(others) - 0.3)
@@ -344,7 +346,7 @@ def _intro(cmp: Comparison) -> list[str]:
 
 
 _DIFF_NOTE = ("Differences are per seed, policy minus baseline; `ci_low`/`ci_high`: bootstrap 95% CI "
-              "of the mean difference; `wilcoxon_p`: two-sided signed-rank test; `share_helped`: share "
+              "of the mean difference (n/a with fewer than 3 seeds); `wilcoxon_p`: two-sided signed-rank test; `share_helped`: share "
               "of seeds where the policy did better. All metrics: `summary.csv`; per-run values: "
               "`results.parquet`.")
 

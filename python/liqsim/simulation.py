@@ -12,6 +12,7 @@ from . import _core
 from ._core import InvalidConfigError
 from .agents import MarketView, PythonAgent, submit_orders
 from .breakers import Breakers
+from .codes import EventType
 from .config import RiskConfig
 from .events import events_frame
 from .exchange import Exchange
@@ -66,7 +67,7 @@ class Simulation:
         template = build_exchange(scenario, breakers=breakers, risk=risk)
         spec = scenario.market_spec(template.cash_unit)
         if event_mask is not None:
-            spec.event_mask = sum(1 << int(t) for t in event_mask)
+            spec.event_mask = _event_mask(event_mask)
         self._sim = _core.Simulation(template._engine, spec, self.seed)
         self.exchange = Exchange._attach(self._sim.engine, template, drain=self._sim.take_events)
         self._event_chunks: list[np.ndarray] = []
@@ -94,7 +95,10 @@ class Simulation:
         if progress:
             from tqdm.auto import tqdm
             bar = tqdm(total=round((end - self._sim.now) / NS), unit="sim s", desc=self.scenario.name)
-        step = max(1, round(chunk * NS))
+        if (isinstance(chunk, bool) or not isinstance(chunk, (int, float, np.integer, np.floating))
+                or not math.isfinite(chunk) or chunk < 1e-3):
+            raise InvalidConfigError(f"chunk must be a time >= 0.001 seconds, got {chunk!r}")
+        step = round(chunk * NS)
         while self._sim.now < end:
             # Run to the next agent turn (or the next chunk); agents due now act first.
             target = min([end, self._sim.now + step, *self._next_act])
@@ -229,6 +233,19 @@ class Simulation:
         ax.set_title(f"{self.scenario.name}: liquidation map, seed {self.seed}")
         ax.legend()
         return ax
+
+
+def _event_mask(types: Iterable[int]) -> int:
+    """Bit mask of the `EventType` codes in `types` (each once; unknown codes raise)."""
+    if isinstance(types, (str, bytes)) or not isinstance(types, Iterable):
+        raise InvalidConfigError(f"event_mask must be an iterable of EventType codes, got {types!r}")
+    known = {int(t) for t in EventType}
+    mask = 0
+    for t in types:
+        if isinstance(t, bool) or not isinstance(t, (int, np.integer)) or int(t) not in known:
+            raise InvalidConfigError(f"event_mask: {t!r} is not an EventType code ({min(known)}..{max(known)})")
+        mask |= 1 << int(t)
+    return mask
 
 
 def _seconds(name: str, v: Any) -> float:

@@ -34,17 +34,22 @@ _KEYS = ("seed", "policy")
 _BOOT_CHUNK = 4_000_000  # resampled values held in memory at once
 
 
+MIN_CI_SAMPLES = 3  # fewer paired differences than this: no bootstrap CI (NaN)
+
+
 def bootstrap_mean_ci(diffs: np.ndarray, *, n_boot: int = 2000, ci: float = 0.95,
                       rng: np.random.Generator) -> tuple[float, float]:
     """Percentile-bootstrap confidence interval of the mean of ``diffs``.
 
     Draws ``n_boot`` resamples of ``diffs`` with replacement (same size) from ``rng``, takes each
     resample's mean, and returns the ``(1 - ci) / 2`` and ``1 - (1 - ci) / 2`` quantiles of
-    those means (numpy's default linear interpolation). ``(nan, nan)`` for an empty input.
+    those means (numpy's default linear interpolation). ``(nan, nan)`` for fewer than
+    `MIN_CI_SAMPLES` differences: resampling one value gives a zero-width "interval" and two
+    values give back the two values themselves, neither of which is a 95% CI.
     """
     d = np.asarray(diffs, dtype=np.float64)
     n = d.size
-    if n == 0:
+    if n < MIN_CI_SAMPLES:
         return math.nan, math.nan
     means = np.empty(n_boot)
     rows = max(1, _BOOT_CHUNK // n)

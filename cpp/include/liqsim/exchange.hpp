@@ -308,6 +308,15 @@ class Exchange : private FillSink {
     bad_price(field, p, zero_keeps);
   }
   [[noreturn]] static void bad_price(const char* field, Price p, bool zero_keeps);
+  // An order's notional (price x qty x cash per tick-lot) within kMaxNotional, so no fill's
+  // cash move can overflow.
+  static void check_notional(const Instrument& ins, Price price, Qty qty) {
+    Cash per_lot = 0, n = 0;
+    if (__builtin_mul_overflow(price, ins.spec.cash_per_tick_lot, &per_lot) ||
+        __builtin_mul_overflow(per_lot, qty, &n) || n > kMaxNotional)
+      bad_notional(price, qty);
+  }
+  [[noreturn]] static void bad_notional(Price price, Qty qty);
   void validate(const NewOrder& o) const;
   MatchContext context(Instrument& ins, InstrumentId inst, Timestamp ts);
   void retire(OrderId id, InstrumentId inst) { ids_.set(id, done_handle(inst)); }
@@ -360,11 +369,15 @@ class Exchange : private FillSink {
   void sync_all_marks();
   void sync_mark(InstrumentId inst);
   OrderId engine_order_id() { return next_engine_id_++; }
+  void resize_account_arrays(std::size_t n);  // every per-account array, to n traders
+  void check_inflow(AccountId a, Cash amount) const;  // a deposit stays within kMaxBalance
+  void apply_deposit(AccountId a, Cash amount, Timestamp ts);  // checked already
 
   // exchange_margin.cpp: valuation, margin and thresholds
   Price valuation_price(const Instrument& ins) const;
   Cash notional(const Instrument& ins, Qty lots, Price price) const;
-  bool passes_initial_margin(const NewOrder& o, Price limit) const;
+  // `replaced`: open quantity of the account's order on o's side that o replaces (an amend).
+  bool passes_initial_margin(const NewOrder& o, Price limit, Qty replaced = 0) const;
   // The account's margin and ADL standing changed (re-valued at the next risk stage / ADL
   // round); nothing to do when neither is in use (the matching-only hot path).
   void mark_dirty(AccountId a) {
@@ -511,7 +524,7 @@ class Exchange : private FillSink {
   EventLog log_;
   Timestamp now_ = 0;
   OrderId max_order_id_ = 0;
-  OrderId next_engine_id_ = OrderId{1} << 62;  // ids of orders the engine sends itself
+  OrderId next_engine_id_ = kFirstEngineOrderId;  // ids of orders the engine sends itself
   bool fee_exempt_taker_ = false;               // liquidation and backstop orders
   bool in_risk_stage_ = false;
   Cash bad_debt_ = 0;

@@ -220,15 +220,25 @@ class Scenario:
             raise InvalidConfigError("scenario name must be a non-empty string")
         if not (isinstance(self.scale, (int, float)) and math.isfinite(self.scale) and self.scale > 0):
             raise InvalidConfigError(f"scale must be > 0, got {self.scale!r}")
+        for name in ("duration_s", "shock_start_s"):
+            v = getattr(self, name)
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
+                raise InvalidConfigError(f"{name} must be a finite number of seconds, got {v!r}")
         if not (0 <= self.shock_start_s <= self.duration_s):
             raise InvalidConfigError(
                 f"shock_start_s must be in [0, duration_s], got {self.shock_start_s!r}")
         if not isinstance(self.risk, RiskConfig):
             raise InvalidConfigError("risk must be a liqsim.RiskConfig")
+        if not isinstance(self.funding, bool):
+            raise InvalidConfigError(f"funding must be True or False, got {self.funding!r}")
         for m in self.meta_orders:
             if m.instrument not in ("spot", "perp"):
                 raise InvalidConfigError(f"meta order instrument must be 'spot' or 'perp', got {m.instrument!r}")
         _core.validate_market(self.market_spec())  # names the bad field
+        # Fees, tiers and the mark source are the exchange's to check: build it (no accounts,
+        # cheap) so a bad value fails here, at replace(), not when a run starts.
+        from ..simulation import build_exchange
+        build_exchange(self)
 
     @property
     def exogenous_notional(self) -> float:

@@ -45,6 +45,9 @@ def test_named_policies() -> None:
     assert get_policy("none").breakers is None
     assert get_policy("partial_liquidation").risk_changes == (("liquidation", "partial"),)
     assert get_policy("adl_pro_rata").risk_for(liqsim.scenarios.get(SMOKE)).adl_rule == "pro_rata"
+    held = get_policy("dcb+hold_takeovers")
+    assert held.risk_for(liqsim.scenarios.get(SMOKE)).unwind_interval == 1e9
+    assert [type(p) for p in held.breakers.policies] == [DCB]
 
 
 def test_liq_pause_has_a_halt_source() -> None:

@@ -359,6 +359,14 @@ void Exchange::amend(OrderId id, Price price, Qty qty, Timestamp ts) {
                    qty == 0 ? cur.leaves : qty);
   }
   now_ = ts;
+  apply_amend(h, id, price, qty);
+  // Every amend, refused or in place too, ends with the post-trade pipeline like any other
+  // order command (DESIGN: each inbound command; a partial liquidation takes its next step).
+  finish_command();
+}
+
+void Exchange::apply_amend(std::uint64_t h, OrderId id, Price price, Qty qty) {
+  const InstrumentId inst = handle_instrument(h);
   auto amend_reject = [&](Reason why) {
     Event& e = log_.emit(EventType::AmendReject, now_, inst);
     e.order_id = id;
@@ -401,7 +409,6 @@ void Exchange::amend(OrderId id, Price price, Qty qty, Timestamp ts) {
   amended(1);
   Taker t{id, o.account, o.side, o.kind, new_price, new_qty, o.reduce_only};
   take_and_rest(ins, inst, t, now_);
-  finish_command();
 }
 
 const OrderBook& Exchange::book(InstrumentId inst) const {

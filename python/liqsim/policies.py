@@ -135,6 +135,10 @@ POLICIES: dict[str, Policy] = {p.name: p for p in (
            risk_changes=(("adl_at_mark", True),)),
     Policy("partial_liquidation", "partial liquidation in slices (Hyperliquid/dYdX) instead of one IOC",
            risk_changes=(("liquidation", "partial"),)),
+    # docs/experiments.md: on nov21 the DCB's bad seeds come from the fund selling its takeovers
+    # back after each reopening; this arm keeps them instead (the fund carries the price risk).
+    Policy("hold_takeovers", "the backstop keeps the positions it takes over to the end of the run "
+           "instead of selling them back into the book", risk_changes=(("unwind_interval", 1e9),)),
 )}
 """The named policies, by name."""
 

@@ -323,6 +323,8 @@ class Exchange : private FillSink {
   Event& order_event(EventType type, Reason code, InstrumentId inst, OrderId id, AccountId a,
                      Side side, Price price, Qty qty);
   void place(const NewOrder& o);
+  // An amend after its checks (h: the order's id-map handle); the caller finishes the command.
+  void apply_amend(std::uint64_t h, OrderId id, Price price, Qty qty);
   // Takes liquidity and rests or expires the remainder; returns lots filled.
   Qty take_and_rest(Instrument& ins, InstrumentId inst, Taker& t, Timestamp ts);
   // take_and_rest inlined into the order path (defined in exchange.cpp, used there only).

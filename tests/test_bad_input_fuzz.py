@@ -59,6 +59,9 @@ CALLS = {
     "order": lambda ex, a: ex.order(a[0]),
     "position": lambda ex, a: ex.position(a[0], a[1]),
     "entry_price": lambda ex, a: ex.entry_price(a[0], a[1]),
+    # one row, so a bad row means nothing applied
+    "submit_batch": lambda ex, a: ex.submit_batch(order_id=[a[0]], side=a[1], price=a[2], qty=a[3],
+                                                  account=a[4], kind=a[5], cmd=a[6], instrument=a[7]),
 }
 
 
@@ -73,6 +76,8 @@ def test_any_value_works_or_raises_a_package_error_and_changes_nothing(name, arg
         sensible = [1, None, None, None] + sensible[4:]
     if name in ("deposit", "withdraw"):
         sensible = [0, 1.0, None] + sensible[3:]
+    if name == "submit_batch":
+        sensible = [10, 1, 100, 1, 0, 0, 0, 0, None]
     a = [s if k else v for s, v, k in zip(sensible, args, keep)]
     before = state(ex)
     try:

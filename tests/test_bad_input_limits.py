@@ -352,3 +352,15 @@ def test_cli_bad_out_dir_fails_before_running(tmp_path):
 def test_bad_configuration_values(make, words):
     with pytest.raises(liqsim.InvalidConfigError, match=words):
         make()
+
+
+def test_python_side_indexing_takes_integer_accounts_only(ex):
+    # Found by tests/test_bad_input_fuzz.py: numpy float scalars convert to C++ ints silently,
+    # and 1.5 then indexed the position table.
+    ex.submit(0, 1, "sell", 100, 1)
+    ex.submit(0, 2, "buy", 100, 1)
+    for bad in (np.float32(1.5), 1.0, "1", True):
+        for call in (ex.entry_price, ex.realized_pnl):
+            with pytest.raises(liqsim.InvalidOrderError, match="account must be an integer"):
+                call(bad, 0)
+    assert ex.entry_price(np.int64(2), 0) == 100.0

@@ -603,6 +603,7 @@ class Exchange:
     @engine_args
     def entry_price(self, account: int, instrument: int) -> float | None:
         """Average entry price of the open position (None when flat)."""
+        account = _account_id(account)
         self._engine.position(account, instrument)  # raises for an unknown account or instrument
         qty, basis, _ = self._engine.position_table(instrument)
         k = account + _SYSTEM_SLOTS
@@ -614,6 +615,7 @@ class Exchange:
     @engine_args
     def realized_pnl(self, account: int, instrument: int) -> float:
         """Realized PnL of closed lots in USD (before fees and funding)."""
+        account = _account_id(account)
         self._engine.position(account, instrument)  # raises for an unknown account or instrument
         return int(self._engine.position_table(instrument)[2][account + _SYSTEM_SLOTS]) * self._cash_unit
 
@@ -659,6 +661,14 @@ def _check_cash_unit(cash_unit: float) -> float:
             math.isfinite(cash_unit) and cash_unit > 0):
         raise InvalidConfigError(f"cash_unit must be a positive finite number, got {cash_unit!r}")
     return float(cash_unit)
+
+
+def _account_id(account: Any) -> int:
+    """`account` as an int if it is an integer (not a bool, float or string): Python-side
+    indexing must not truncate 1.5 to 1 or wrap -5 round numpy's negative indices."""
+    if isinstance(account, (bool, np.bool_)) or not isinstance(account, (int, np.integer)):
+        raise InvalidOrderError(f"account must be an integer, got {account!r}")
+    return int(account)
 
 
 def _parse_side(side: str | int) -> int:

@@ -364,3 +364,21 @@ def test_python_side_indexing_takes_integer_accounts_only(ex):
             with pytest.raises(liqsim.InvalidOrderError, match="account must be an integer"):
                 call(bad, 0)
     assert ex.entry_price(np.int64(2), 0) == 100.0
+
+
+def test_lean_path_takes_integers_only(ex):
+    # submit_ticks/cancel/amend go straight to the engine: numpy integers work, numpy floats
+    # and None are refused instead of truncated or read as False.
+    before = state(ex)
+    for kw, words in ((dict(account=np.float32(1.5)), "account must be an integer"),
+                      (dict(qty=np.float32(2.0)), "qty_lots must be an integer"),
+                      (dict(reduce_only=None), "reduce_only must be True or False")):
+        args = dict(instrument=0, account=0, side=1, price=100, qty=1)
+        args.update(kw)
+        with pytest.raises(liqsim.InvalidOrderError, match=words):
+            ex.submit_ticks(**args)
+    with pytest.raises(liqsim.InvalidOrderError, match="order_id must be an integer"):
+        ex.cancel(np.float32(1.0))
+    assert state(ex) == before
+    oid = ex.submit_ticks(np.int32(0), np.int64(1), np.int8(1), np.int64(100), np.uint16(3))
+    assert ex.order(oid)["leaves"] == 3

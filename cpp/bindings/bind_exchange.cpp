@@ -86,18 +86,22 @@ void bind_exchange(py::module_& m) {
           "submit",
           [](Exchange& ex, InstrumentId inst, AccountId account, OrderId id, int side, int kind,
              Price price, Qty qty, bool reduce_only, Timestamp ts) {
-            if (kind < 0 || kind > 255) fail(ErrorKind::InvalidOrder, "kind must be 0..4");
+            if (kind < 0 || kind > 255)
+              fail(ErrorKind::InvalidOrder, "kind must be 0..4, got " + std::to_string(kind));
             if (side != 1 && side != -1)
               fail(ErrorKind::InvalidOrder, "side must be +1 or -1, got " + std::to_string(side));
             ex.submit(NewOrder{inst, account, id, static_cast<Side>(side),
                                static_cast<Kind>(kind), price, qty, reduce_only, ts});
           },
-          py::arg("instrument"), py::arg("account"), py::arg("order_id"), py::arg("side"),
-          py::arg("kind"), py::arg("price"), py::arg("qty"), py::arg("reduce_only"),
-          py::arg("ts"))
-      .def("cancel", &Exchange::cancel, py::arg("order_id"), py::arg("ts"))
-      .def("amend", &Exchange::amend, py::arg("order_id"), py::arg("price"), py::arg("qty"),
-           py::arg("ts"))
+          // noconvert: integers only (Python ints and numpy integers). By default pybind11 would
+          // also take a numpy float32 or anything with __int__ and truncate it silently.
+          py::arg("instrument").noconvert(), py::arg("account").noconvert(),
+          py::arg("order_id").noconvert(), py::arg("side").noconvert(), py::arg("kind").noconvert(),
+          py::arg("price").noconvert(), py::arg("qty").noconvert(), py::arg("reduce_only").noconvert(),
+          py::arg("ts").noconvert())
+      .def("cancel", &Exchange::cancel, py::arg("order_id").noconvert(), py::arg("ts").noconvert())
+      .def("amend", &Exchange::amend, py::arg("order_id").noconvert(), py::arg("price").noconvert(),
+           py::arg("qty").noconvert(), py::arg("ts").noconvert())
       .def(
           "run_batch",
           [](Exchange& ex, const carray<std::uint8_t>& cmd, const carray<InstrumentId>& inst,

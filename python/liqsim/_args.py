@@ -32,11 +32,11 @@ def is_pybind_type_error(e: TypeError) -> bool:
 def diagnose(call: str, named: dict[str, Any]) -> LiqsimError:
     """The package error for the first argument in `named` the engine cannot take."""
     for name, v in named.items():
-        if name in _NOT_INTS or v is None:
-            continue
         if name == "reduce_only":
             if not isinstance(v, (bool, np.bool_)):
                 return InvalidOrderError(f"{call}: reduce_only must be True or False, got {v!r}")
+            continue
+        if name in _NOT_INTS or v is None:
             continue
         if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, np.integer)):
             return InvalidOrderError(f"{call}: {name} must be an integer, got {v!r}")

@@ -30,15 +30,17 @@ import pandas as pd
 
 import liqsim
 from liqsim import EventType, Reason
+from liqsim.policies import get_policy
 from liqsim.report import format_table
 
 SCENARIO = "nov21-2025"
-# name -> RiskConfig fields changed; an interval longer than the run means "never sells back".
+# name -> RiskConfig fields changed; "held" is the `hold_takeovers` policy (an unwind interval
+# longer than the run: the fund never sells back).
 BACKSTOPS: dict[str, dict[str, float]] = {
     "as configured": {},
     "10 s interval": {"unwind_interval": 10.0},
     "0.1% limit": {"unwind_slippage": 0.001},
-    "held": {"unwind_interval": 1e6},
+    "held": dict(get_policy("hold_takeovers").risk_changes),
 }
 
 

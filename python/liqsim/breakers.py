@@ -17,17 +17,9 @@ from dataclasses import dataclass, field
 
 from . import _core
 from ._core import MAX_PRICE_TICKS, InvalidConfigError
-from .config import NS_PER_S, to_cash, to_ppm
+from .config import seconds_to_ns, to_cash, to_ppm
 
 HALT_MARK_MODES = {"follow_index": 0, "frozen": 1, "follow_index_liquidations_wait": 2}
-
-
-def _seconds(name: str, v: float, *, allow_zero: bool = False) -> int:
-    if (isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or v < 0
-            or (v == 0 and not allow_zero) or v > 1e9):  # ns of up to 1e9 s fit the int64 clock
-        raise InvalidConfigError(f"{name} must be a {'non-negative' if allow_zero else 'positive'} number of "
-                                 f"seconds up to 1e9, got {v!r}")
-    return round(v * NS_PER_S)
 
 
 @dataclass(frozen=True)
@@ -57,10 +49,10 @@ class LULD:
         s = c.breakers.luld
         s.enabled = True
         s.band_ppm = to_ppm("luld.band", self.band, 0.0, 1.0, open_lo=True)
-        s.ref_window_ns = _seconds("luld.reference_window", self.reference_window)
+        s.ref_window_ns = seconds_to_ns("luld.reference_window", self.reference_window, allow_zero=False)
         s.ref_move_ppm = to_ppm("luld.reference_move", self.reference_move, 0.0, 1.0)
-        s.limit_state_ns = _seconds("luld.limit_state", self.limit_state)
-        s.halt_ns = _seconds("luld.halt", self.halt)
+        s.limit_state_ns = seconds_to_ns("luld.limit_state", self.limit_state, allow_zero=False)
+        s.halt_ns = seconds_to_ns("luld.halt", self.halt, allow_zero=False)
 
 
 @dataclass(frozen=True)
@@ -76,8 +68,8 @@ class DCB:
         s = c.breakers.dcb
         s.enabled = True
         s.band_ppm = to_ppm("dcb.band", self.band, 0.0, 1.0, open_lo=True)
-        s.lookback_ns = _seconds("dcb.lookback", self.lookback)
-        s.halt_ns = _seconds("dcb.halt", self.halt)
+        s.lookback_ns = seconds_to_ns("dcb.lookback", self.lookback, allow_zero=False)
+        s.halt_ns = seconds_to_ns("dcb.halt", self.halt, allow_zero=False)
 
 
 @dataclass(frozen=True)
@@ -97,8 +89,8 @@ class Velocity:
                                      f"got {self.max_move!r}")
         s.enabled = True
         s.max_move_ticks = max(1, round(self.max_move / tick_size))
-        s.window_ns = _seconds("velocity.window", self.window)
-        s.pause_ns = _seconds("velocity.pause", self.pause)
+        s.window_ns = seconds_to_ns("velocity.window", self.window, allow_zero=False)
+        s.pause_ns = seconds_to_ns("velocity.pause", self.pause, allow_zero=False)
 
 
 @dataclass(frozen=True)
@@ -117,7 +109,8 @@ class MarketWide:
         s.enabled = True
         s.level1_ppm, s.level2_ppm, s.level3_ppm = (
             to_ppm(f"market_wide.levels[{k}]", v, 0.0, 1.0, open_lo=True) for k, v in enumerate(self.levels))
-        s.halt1_ns, s.halt2_ns = (_seconds(f"market_wide.halts[{k}]", v) for k, v in enumerate(self.halts))
+        s.halt1_ns, s.halt2_ns = (seconds_to_ns(f"market_wide.halts[{k}]", v, allow_zero=False)
+                                  for k, v in enumerate(self.halts))
         if self.reference is not None:
             if (isinstance(self.reference, bool) or not isinstance(self.reference, (int, float))
                     or not (math.isfinite(self.reference) and 1 <= round(self.reference / tick_size) <= MAX_PRICE_TICKS)):
@@ -154,7 +147,7 @@ class LiqThrottle:
             raise InvalidConfigError("liq_throttle needs a positive global_cap or account_cap")
         c.liq_throttle_global = to_cash("liq_throttle.global_cap", self.global_cap, cash_unit)
         c.liq_throttle_account = to_cash("liq_throttle.account_cap", self.account_cap, cash_unit)
-        c.liq_throttle_window_ns = _seconds("liq_throttle.window", self.window)
+        c.liq_throttle_window_ns = seconds_to_ns("liq_throttle.window", self.window, allow_zero=False)
 
 
 @dataclass(frozen=True)
@@ -226,7 +219,7 @@ class Breakers:
             raise InvalidConfigError(f"seed must be an integer in [0, 2**64), got {self.seed!r}")
         c = _core.ControlSpec()
         c.halt_mark = HALT_MARK_MODES[self.halt_mark]
-        c.auction_random_end_ns = _seconds("auction_random_end", self.auction_random_end, allow_zero=True)
+        c.auction_random_end_ns = seconds_to_ns("auction_random_end", self.auction_random_end)
         c.seed = self.seed
         for p in self.policies:
             p.apply(c, tick_size, cash_unit)

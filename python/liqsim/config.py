@@ -41,10 +41,14 @@ def to_ppm(name: str, value: float, lo: float, hi: float, *, open_lo: bool = Fal
     return ppm
 
 
-def _check_seconds(name: str, v: float) -> None:
-    """A duration in [0, 1e9] seconds (its nanoseconds fit the engine's int64 clock)."""
-    if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or not 0 <= v <= 1e9:
-        raise InvalidConfigError(f"{name} must be in [0, 1e9] seconds, got {v!r}")
+def seconds_to_ns(name: str, v: float, *, allow_zero: bool = True) -> int:
+    """A duration in seconds as integer ns: finite, >= 0 (> 0 unless `allow_zero`) and at most
+    1e9 s, so its nanoseconds fit the engine's int64 clock."""
+    if (isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or v < 0
+            or (v == 0 and not allow_zero) or v > 1e9):
+        raise InvalidConfigError(f"{name} must be a {'non-negative' if allow_zero else 'positive'} number of "
+                                 f"seconds up to 1e9, got {v!r}")
+    return round(v * NS_PER_S)
 
 
 def to_cash(name: str, usd: float, cash_unit: float) -> int:
@@ -125,8 +129,8 @@ class RiskConfig:
             raise InvalidConfigError(f"adl_seed must be an integer in [0, 2**64), got {self.adl_seed!r}")
         if not isinstance(self.adl_at_mark, bool):
             raise InvalidConfigError(f"adl_at_mark must be True or False, got {self.adl_at_mark!r}")
-        _check_seconds("partial_cooldown", self.partial_cooldown)
-        _check_seconds("unwind_interval", self.unwind_interval)
+        cooldown_ns = seconds_to_ns("partial_cooldown", self.partial_cooldown)
+        unwind_ns = seconds_to_ns("unwind_interval", self.unwind_interval)
         if isinstance(self.vault_trigger, bool) or not isinstance(self.vault_trigger, (int, float)):
             raise InvalidConfigError(f"vault_trigger must be a number, got {self.vault_trigger!r}")
         s = _core.RiskSpec()
@@ -139,7 +143,7 @@ class RiskConfig:
         s.partial_max_slice = to_cash("partial_max_slice", self.partial_max_slice, cash_unit)
         if s.partial_max_slice and s.partial_max_slice < s.partial_min_slice:
             raise InvalidConfigError("partial_max_slice must be >= partial_min_slice")
-        s.partial_cooldown_ns = round(self.partial_cooldown * NS_PER_S)
+        s.partial_cooldown_ns = cooldown_ns
         s.market_slippage_ppm = to_ppm("market_slippage", self.market_slippage, 0.0, 0.999999, open_lo=True)
         s.max_per_step = self.max_per_step
         s.backstop = BACKSTOPS[self.backstop]
@@ -147,6 +151,6 @@ class RiskConfig:
         s.adl_rule = self.adl_rule
         s.adl_at_mark = bool(self.adl_at_mark)
         s.adl_seed = self.adl_seed
-        s.unwind_interval_ns = round(self.unwind_interval * NS_PER_S)
+        s.unwind_interval_ns = unwind_ns
         s.unwind_slippage_ppm = to_ppm("unwind_slippage", self.unwind_slippage, 0.0, 0.999999, open_lo=True)
         return s

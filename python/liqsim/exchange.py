@@ -455,11 +455,12 @@ class Exchange:
         if raw.ndim > 1 or (raw.ndim == 1 and raw.shape != acc.shape):
             raise InvalidOrderError(f"usd has shape {raw.shape}, expected {acc.shape} like accounts")
         amounts = np.broadcast_to(raw.astype(np.float64), acc.shape)
-        # The same checks as `to_cash`, row by row: finite, in range, a whole number of units.
+        # The same checks as `to_cash`, row by row: finite, int64, a whole number of units (the
+        # engine then applies its balance cap and names the row).
         with np.errstate(invalid="ignore", over="ignore"):
             exact = amounts / self._cash_unit
             units = np.rint(exact)
-            bad = ~np.isfinite(exact) | (np.abs(exact) >= 2**62)
+            bad = ~np.isfinite(exact) | (np.abs(exact) >= 2**63)
             bad |= np.abs(units - exact) > 1e-6 * np.maximum(1.0, np.abs(units))
         if bad.any():
             k = int(np.argmax(bad))
